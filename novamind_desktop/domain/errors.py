@@ -1,0 +1,93 @@
+"""Errors a person can cause or act on. Messages never contain PHI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """Base of every error the services raise on purpose; str() is a sentence for the user."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationFailed(DomainError):
+    """One or more fields of a form or import row are invalid."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    def for_field(self, name: str) -> str | None:
+        return next((e.message for e in self.errors if e.field == name), None)
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str, ident: UUID | str):
+        self.what = what
+        self.ident = ident
+        super().__init__(f"No {what} with id {ident}.")
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, role: str, action: str):
+        self.role = role
+        self.action = action
+        super().__init__(f"A {role} user may not {action}.")
+
+
+class StaleRecord(DomainError):
+    """Another workstation saved the record since it was loaded (optimistic lock)."""
+
+    def __init__(self, what: str, ident: UUID):
+        self.what = what
+        self.ident = ident
+        super().__init__(
+            f"This {what} was changed on another workstation since you opened it. "
+            "Reload it and apply your change again."
+        )
+
+
+class DuplicateEmail(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Another patient already has this email address.")
+
+
+@dataclass
+class SlotTaken(DomainError):
+    """The clinician already has a booking that overlaps the requested time."""
+
+    clinician_id: UUID
+    start: datetime
+    end: datetime
+    conflicting_ids: list[UUID] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"The clinician is already booked between {self.start:%H:%M} and "
+            f"{self.end:%H:%M} on {self.start:%Y-%m-%d}."
+        )
+
+
+class InvalidTransition(DomainError):
+    def __init__(self, current: str, target: str):
+        super().__init__(f"An appointment that is {current} cannot become {target}.")
+
+
+class AuthenticationFailed(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Unknown user name or wrong password.")
+
+
+class AccountLocked(DomainError):
+    def __init__(self, until: datetime):
+        self.until = until
+        super().__init__(
+            f"Too many failed sign-ins. The account is locked until {until:%H:%M} (UTC)."
+        )

@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy storage, field encryption, migrations, backups, file formats."""

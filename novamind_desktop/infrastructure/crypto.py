@@ -1,0 +1,139 @@
+"""Field encryption: AES-256-GCM per value, bound to its table, column and row.
+
+Stored value layout (bytes, no base64):
+    format (1 byte, 0x01) | key id (4) | nonce (12) | ciphertext + GCM tag (16)
+The associated data is the 5-byte header plus "table.column" and the row's UUID, so a value
+copied to another row, column or table, or re-labelled with another key id, fails to decrypt.
+Every column gets its own subkey (HKDF-SHA256, info "novamind/field/table.column").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import date
+from functools import lru_cache
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from novamind_desktop.infrastructure.keys import KeyRing, MasterKey
+
+FORMAT_V1 = 0x01
+_HEADER = 5
+_NONCE = 12
+_TAG = 16
+DOB_BUCKET_BITS = 12
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted. Names where it lives, never what it holds."""
+
+    def __init__(self, table: str, column: str, row_id: UUID, reason: str):
+        self.table, self.column, self.row_id = table, column, row_id
+        super().__init__(f"Cannot decrypt {table}.{column} of row {row_id}: {reason}.")
+
+
+def _subkey(master: MasterKey, purpose: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        master.material
+    )
+
+
+class FieldCipher:
+    def __init__(self, keyring: KeyRing):
+        self.keyring = keyring
+        self._by_id = {k.key_id: k for k in keyring.all_keys}
+        # Subkey derivation costs ~10 µs; cache one AEAD per (key, column). Few columns.
+        self._aeads: dict[tuple[bytes, str, str], AESGCM] = {}
+        self._mac_key = lru_cache(maxsize=64)(_subkey)
+
+    @property
+    def current_key_id(self) -> bytes:
+        return self.keyring.current.key_id
+
+    def _aead(self, key_id: bytes, table: str, column: str) -> AESGCM:
+        aead = self._aeads.get((key_id, table, column))
+        if aead is None:
+            aead = AESGCM(_subkey(self._by_id[key_id], f"novamind/field/{table}.{column}"))
+            self._aeads[(key_id, table, column)] = aead
+        return aead
+
+    @staticmethod
+    def _aad(header: bytes, table: str, column: str, row_id: UUID) -> bytes:
+        return b"".join((header, table.encode(), b".", column.encode(), b"\x00", row_id.bytes))
+
+    def encrypt(self, table: str, column: str, row_id: UUID, value: str | None) -> bytes | None:
+        if value is None:
+            return None
+        key_id = self.current_key_id
+        header = bytes([FORMAT_V1]) + key_id
+        nonce = os.urandom(_NONCE)
+        aead = self._aead(key_id, table, column)
+        sealed = aead.encrypt(nonce, value.encode("utf-8"), self._aad(header, table, column, row_id))
+        return header + nonce + sealed
+
+    def decrypt(self, table: str, column: str, row_id: UUID, blob: bytes | None) -> str | None:
+        if blob is None:
+            return None
+        blob = bytes(blob)
+        if len(blob) < _HEADER + _NONCE + _TAG:
+            raise DecryptionError(table, column, row_id, "the stored value is truncated")
+        if blob[0] != FORMAT_V1:
+            raise DecryptionError(table, column, row_id, "unknown storage format")
+        header, key_id = blob[:_HEADER], blob[1:_HEADER]
+        if key_id not in self._by_id:
+            raise DecryptionError(
+                table,
+                column,
+                row_id,
+                f"it was written with key {key_id.hex()}, which is not configured "
+                "(set it in NOVAMIND_PREVIOUS_ENCRYPTION_KEYS)",
+            )
+        nonce, sealed = blob[_HEADER : _HEADER + _NONCE], blob[_HEADER + _NONCE :]
+        aead = self._aead(key_id, table, column)
+        try:
+            plain = aead.decrypt(nonce, sealed, self._aad(header, table, column, row_id))
+        except InvalidTag:
+            raise DecryptionError(
+                table,
+                column,
+                row_id,
+                "the value was altered, truncated or copied from another row or column",
+            ) from None
+        return plain.decode("utf-8")
+
+    def needs_rotation(self, blob: bytes | None) -> bool:
+        return blob is not None and bytes(blob)[1:_HEADER] != self.current_key_id
+
+    # --- lookups without plaintext -------------------------------------------------------
+
+    def _mac(self, key: MasterKey, purpose: str, data: bytes) -> bytes:
+        return hmac.new(self._mac_key(key, purpose), data, hashlib.sha256).digest()
+
+    def blind_index(self, column: str, value: str, key: MasterKey | None = None) -> bytes:
+        """128-bit keyed hash for equality lookups (email). Caller normalises the value."""
+        key = key or self.keyring.current
+        return self._mac(key, f"novamind/blind/{column}", value.encode("utf-8"))[:16]
+
+    def blind_indexes(self, column: str, value: str) -> list[bytes]:
+        """The index under every configured key: rows not yet rotated still match."""
+        return [self.blind_index(column, value, k) for k in self.keyring.all_keys]
+
+    def dob_bucket(self, dob: date, key: MasterKey | None = None) -> int:
+        """A 12-bit bucket: ~4096 buckets, so each holds many patients and reveals little."""
+        key = key or self.keyring.current
+        digest = self._mac(key, "novamind/bucket/patients.date_of_birth", dob.isoformat().encode())
+        return int.from_bytes(digest[:2], "big") >> (16 - DOB_BUCKET_BITS)
+
+    def dob_buckets(self, dob: date) -> list[int]:
+        return sorted({self.dob_bucket(dob, k) for k in self.keyring.all_keys})
+
+    def key_check(self, key: MasterKey | None = None) -> bytes:
+        """A value stored at first run; a different key produces a different check."""
+        key = key or self.keyring.current
+        return self._mac(key, "novamind/check", b"novamind key check")[:16]

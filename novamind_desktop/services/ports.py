@@ -1,0 +1,164 @@
+"""What the services need from the outside world, as Protocols.
+
+`infrastructure` implements these with SQLAlchemy; unit tests implement them with fakes
+(tests/unit/fakes.py). Nothing here may import Qt or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from novamind_desktop.domain.appointments import Appointment, AppointmentType
+from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.domain.patients import Patient
+from novamind_desktop.domain.twins import DigitalTwin
+from novamind_desktop.domain.users import Actor, User
+
+
+class PatientRepository(Protocol):
+    def add(self, patient: Patient) -> Patient:
+        """Insert; raises DuplicateEmail if the email's blind index is taken."""
+
+    def get(self, patient_id: UUID) -> Patient | None: ...
+
+    def save(self, patient: Patient) -> Patient:
+        """Update where the stored version equals patient.version; returns the new version.
+
+        Raises StaleRecord if another session saved first, DuplicateEmail on a taken email.
+        """
+
+    def find_by_email(self, email: str) -> Patient | None: ...
+
+    def find_by_date_of_birth(self, dob: date) -> list[Patient]: ...
+
+    def list_all(self) -> list[Patient]: ...
+
+    def changed_since(self, since: datetime) -> list[Patient]:
+        """Patients whose updated_at is at or after `since` (for the search index refresh)."""
+
+    def count(self) -> int: ...
+
+
+class AppointmentRepository(Protocol):
+    def add(self, appointment: Appointment) -> Appointment:
+        """Insert; raises SlotTaken if it overlaps a blocking appointment of the clinician."""
+
+    def get(self, appointment_id: UUID) -> Appointment | None: ...
+
+    def save(self, appointment: Appointment) -> Appointment:
+        """Update with optimistic locking; raises StaleRecord or SlotTaken."""
+
+    def overlapping(
+        self,
+        clinician_id: UUID,
+        start: datetime,
+        end: datetime,
+        exclude_id: UUID | None = None,
+    ) -> list[Appointment]:
+        """Blocking appointments of the clinician that overlap [start, end)."""
+
+    def in_range(
+        self, start: datetime, end: datetime, clinician_ids: Iterable[UUID] | None = None
+    ) -> list[Appointment]:
+        """Appointments (any status) overlapping [start, end), ordered by start."""
+
+    def for_patient(self, patient_id: UUID) -> list[Appointment]: ...
+
+    def in_series(self, series_id: UUID) -> list[Appointment]: ...
+
+    def next_for_patients(self, after: datetime) -> dict[UUID, Appointment]:
+        """Each patient's first blocking appointment starting at or after `after`."""
+
+    def list_all(self) -> list[Appointment]: ...
+
+    def count(self) -> int: ...
+
+
+class AppointmentTypeRepository(Protocol):
+    def list_all(self) -> list[AppointmentType]: ...
+
+    def by_name(self, name: str) -> AppointmentType | None: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User, password_hash: str) -> User: ...
+
+    def get(self, user_id: UUID) -> User | None: ...
+
+    def by_username(self, username: str) -> User | None: ...
+
+    def password_hash(self, user_id: UUID) -> str: ...
+
+    def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
+
+    def save(self, user: User) -> User: ...
+
+    def list_all(self) -> list[User]: ...
+
+    def count(self) -> int: ...
+
+
+class TwinRepository(Protocol):
+    def for_patient(self, patient_id: UUID) -> DigitalTwin | None: ...
+
+    def add(self, twin: DigitalTwin) -> DigitalTwin: ...
+
+    def save(self, twin: DigitalTwin) -> DigitalTwin: ...
+
+
+class AuditLog(Protocol):
+    def record(self, event: AuditEvent) -> None: ...
+
+    def query(
+        self,
+        *,
+        user_id: UUID | None = None,
+        entity_id: str | None = None,
+        action: AuditAction | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEvent]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the `with` block without commit() rolls everything back."""
+
+    patients: PatientRepository
+    appointments: AppointmentRepository
+    appointment_types: AppointmentTypeRepository
+    users: UserRepository
+    twins: TwinRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+# Builds a unit of work acting as `actor` (it stamps created_by / updated_by).
+UnitOfWorkFactory = Callable[[Actor], UnitOfWork]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Timezone-aware UTC."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password: str, encoded: str) -> bool: ...
