@@ -14,6 +14,7 @@ from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentType
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.domain.clinic import OpeningHours
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.domain.twins import DigitalTwin
 from novamind_desktop.domain.users import Actor, User
@@ -110,6 +111,13 @@ class TwinRepository(Protocol):
     def save(self, twin: DigitalTwin) -> DigitalTwin: ...
 
 
+class OpeningHoursRepository(Protocol):
+    def week(self) -> list[OpeningHours]:
+        """The clinic's opening hours; a weekday with no entry is closed."""
+
+    def replace_week(self, hours: list[OpeningHours]) -> None: ...
+
+
 class AuditLog(Protocol):
     def record(self, event: AuditEvent) -> None: ...
 
@@ -133,6 +141,7 @@ class UnitOfWork(Protocol):
     appointment_types: AppointmentTypeRepository
     users: UserRepository
     twins: TwinRepository
+    opening_hours: OpeningHoursRepository
     audit: AuditLog
 
     def __enter__(self) -> Self: ...
