@@ -74,7 +74,8 @@ class FieldCipher:
         header = bytes([FORMAT_V1]) + key_id
         nonce = os.urandom(_NONCE)
         aead = self._aead(key_id, table, column)
-        sealed = aead.encrypt(nonce, value.encode("utf-8"), self._aad(header, table, column, row_id))
+        aad = self._aad(header, table, column, row_id)
+        sealed = aead.encrypt(nonce, value.encode("utf-8"), aad)
         return header + nonce + sealed
 
     def decrypt(self, table: str, column: str, row_id: UUID, blob: bytes | None) -> str | None:
