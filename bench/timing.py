@@ -1,0 +1,53 @@
+"""Small timing helpers: per-operation cost of a loop, and percentiles of samples."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), nearest-rank on the sorted samples."""
+    if not samples:
+        raise ValueError("no samples")
+    ordered = sorted(samples)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def per_op_us(run: Callable[[], int], repeats: int = 5) -> float:
+    """Median over `repeats` of (time of one call of `run`) / (operations it reports), in µs."""
+    costs = []
+    for _ in range(repeats):
+        gc.disable()
+        try:
+            start = time.perf_counter_ns()
+            ops = run()
+            elapsed = time.perf_counter_ns() - start
+        finally:
+            gc.enable()
+        costs.append(elapsed / ops / 1000)
+    return statistics.median(costs)
+
+
+def sample_ms(call: Callable[[Any], object], args: Iterable[Any], warmup: int = 5) -> list[float]:
+    """Time `call(arg)` once per argument; the first `warmup` calls are run but not kept."""
+    args = list(args)
+    for arg in args[:warmup]:
+        call(arg)
+    samples = []
+    for arg in args:
+        start = time.perf_counter_ns()
+        call(arg)
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+    return samples
+
+
+def seconds(call: Callable[[], object]) -> tuple[float, object]:
+    """Wall time of one call, in seconds, and what it returned."""
+    start = time.perf_counter()
+    result = call()
+    return time.perf_counter() - start, result
