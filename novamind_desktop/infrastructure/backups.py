@@ -13,27 +13,18 @@ import logging
 import os
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
+
+from novamind_desktop.domain.maintenance import BackupReport
 
 log = logging.getLogger(__name__)
 
 
 class BackupError(Exception):
     """A backup or restore could not be made or verified. str() is a sentence for the user."""
-
-
-@dataclass(frozen=True)
-class BackupReport:
-    path: Path
-    row_counts: Mapping[str, int]  # table name -> rows, as verified in the backup
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.row_counts.values())
 
 
 def is_sqlite(url: str | URL) -> bool:

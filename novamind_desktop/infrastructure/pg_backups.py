@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import importlib.util
-import ipaddress
 import logging
 import os
 import re
@@ -21,7 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from novamind_desktop.infrastructure.backups import BackupError, BackupReport
+from novamind_desktop.domain.maintenance import BackupReport
+from novamind_desktop.infrastructure.backups import BackupError
+from novamind_desktop.infrastructure.database import postgres_connect_args
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +67,6 @@ def find_tool(name: str, server_major: int) -> Path:
     )
 
 
-def _is_local(host: str | None) -> bool:
-    if not host or host.startswith("/") or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def libpq_environment(engine: Engine) -> dict[str, str]:
     """Connection settings for the PostgreSQL tools, passed by environment (the password
     never appears on a command line other users can see)."""
@@ -88,7 +80,7 @@ def libpq_environment(engine: Engine) -> dict[str, str]:
         "PGUSER": url.username,
         "PGPASSWORD": url.password if isinstance(url.password, str) else None,
         "PGDATABASE": url.database,
-        "PGSSLMODE": query.get("sslmode") or (None if _is_local(host) else "require"),
+        "PGSSLMODE": query.get("sslmode") or postgres_connect_args(url).get("sslmode"),
     }
     env.update({k: v for k, v in settings.items() if v})
     return env
@@ -115,7 +107,7 @@ def table_counts(conn: Connection) -> dict[str, int]:
     return {name: int(conn.scalar(text(f'SELECT count(*) FROM "{name}"')) or 0) for name in names}
 
 
-def _server_major(engine: Engine, conn: Connection) -> int:
+def _server_major(conn: Connection) -> int:
     info = conn.dialect.server_version_info or (0,)
     return int(info[0])
 
@@ -157,7 +149,7 @@ def backup(engine: Engine, destination: Path) -> BackupReport:
             with conn.begin():
                 snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
                 expected = table_counts(conn)
-                major = _server_major(engine, conn)
+                major = _server_major(conn)
                 pg_dump = find_tool("pg_dump", major)
                 _run(
                     pg_dump,
@@ -178,7 +170,7 @@ def backup(engine: Engine, destination: Path) -> BackupReport:
 def restore(engine: Engine, source: Path) -> BackupReport:
     env = libpq_environment(engine)
     with engine.connect() as conn:
-        major = _server_major(engine, conn)
+        major = _server_major(conn)
     expected = dump_row_counts(source, env, major)
     if "alembic_version" not in expected:
         raise BackupError(f"{source} is not a NOVAMIND backup (it has no schema version).")
