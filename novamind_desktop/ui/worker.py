@@ -1,0 +1,180 @@
+"""The database worker: one QThread, one worker QObject, jobs run one after another.
+
+Rule: a job never touches widgets. It receives a TaskContext, does database and crypto work,
+and returns plain domain objects or DTOs. Callbacks (success, failure, progress) run on the
+GUI thread: they reach it through queued signals because the worker lives on another thread.
+Failures are shown to the user unless the caller passes on_failure (Anki's taskman does the
+same). An unexpected error is logged by type and code location only: its message might
+quote patient data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from novamind_desktop.domain.errors import DomainError
+from novamind_desktop.presenters.tasks import Cancelled, TaskContext, TaskHandle
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED_ERROR = "Something went wrong; nothing was saved."
+
+
+def error_sentence(exc: BaseException) -> str:
+    """What the user reads: a domain error's own sentence, else the generic one."""
+    return str(exc) if isinstance(exc, DomainError) else UNEXPECTED_ERROR
+
+
+def log_unexpected(exc: BaseException, label: str = "") -> None:
+    """Log type and code locations of an unexpected error, never its message (may hold PHI)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames[::-1])
+    log.error("Job %r failed: %s.%s at %s", label, type(exc).__module__, type(exc).__name__, where)
+
+
+@dataclass
+class _Job:
+    id: int
+    fn: Callable[[TaskContext], Any]
+    label: str
+    on_success: Callable[[Any], None] | None
+    on_failure: Callable[[Exception], None] | None
+    on_progress: Callable[[int, int, str], None] | None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+
+class _Context:
+    """The TaskContext a job sees on the worker thread."""
+
+    def __init__(self, job: _Job, worker: _Worker):
+        self._job = job
+        self._worker = worker
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        self._worker.progressed.emit(self._job.id, done, total, message)
+
+    def cancelled(self) -> bool:
+        return self._job.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        if self.cancelled():
+            raise Cancelled()
+
+
+class _Worker(QObject):
+    """Lives on the worker thread; its slot runs jobs in the order they were queued."""
+
+    finished = Signal(int, object, object)  # job id, result, exception or None
+    progressed = Signal(int, int, int, str)  # job id, done, total, message
+
+    @Slot(object)
+    def run(self, job: _Job) -> None:
+        if job.cancel_event.is_set():
+            self.finished.emit(job.id, None, Cancelled())
+            return
+        try:
+            result = job.fn(_Context(job, self))
+        except Exception as exc:
+            self.finished.emit(job.id, None, exc)
+        else:
+            self.finished.emit(job.id, result, None)
+
+
+@dataclass
+class _Handle:
+    job: _Job
+
+    def cancel(self) -> None:
+        self.job.cancel_event.set()
+
+
+def show_error_dialog(message: str) -> None:
+    """The default way a failure reaches the user."""
+    QMessageBox.warning(QApplication.activeWindow(), "NOVAMIND", message)
+
+
+class QtTaskRunner(QObject):
+    """The TaskRunner the GUI uses (presenters.tasks.TaskRunner)."""
+
+    busy_changed = Signal(int)  # number of jobs queued or running
+    _dispatch = Signal(object)
+
+    def __init__(
+        self,
+        show_error: Callable[[str], None] = show_error_dialog,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self._show_error = show_error
+        self._jobs: dict[int, _Job] = {}
+        self._ids = itertools.count(1)
+        self._thread = QThread()
+        self._thread.setObjectName("novamind-db-worker")
+        self._worker = _Worker()
+        self._worker.moveToThread(self._thread)
+        self._dispatch.connect(self._worker.run)
+        self._worker.finished.connect(self._deliver)
+        self._worker.progressed.connect(self._progress)
+        self._thread.start()
+
+    @property
+    def busy(self) -> int:
+        return len(self._jobs)
+
+    def submit(
+        self,
+        job: Callable[[TaskContext], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[Exception], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        label: str = "",
+    ) -> TaskHandle:
+        if not self._thread.isRunning():
+            raise RuntimeError("The database worker has been shut down.")
+        queued = _Job(next(self._ids), job, label, on_success, on_failure, on_progress)
+        self._jobs[queued.id] = queued
+        self.busy_changed.emit(len(self._jobs))
+        self._dispatch.emit(queued)
+        return _Handle(queued)
+
+    @Slot(int, int, int, str)
+    def _progress(self, job_id: int, done: int, total: int, message: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is not None and job.on_progress is not None:
+            job.on_progress(done, total, message)
+
+    @Slot(int, object, object)
+    def _deliver(self, job_id: int, result: Any, error: Exception | None) -> None:
+        job = self._jobs.pop(job_id, None)
+        if job is None:
+            return
+        self.busy_changed.emit(len(self._jobs))
+        if error is None:
+            if job.on_success is not None:
+                job.on_success(result)
+            return
+        if not isinstance(error, DomainError | Cancelled):
+            log_unexpected(error, job.label)
+        if job.on_failure is not None:
+            job.on_failure(error)
+        elif not isinstance(error, Cancelled):  # the user asked for that; nothing to say
+            self._show_error(error_sentence(error))
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Cancel what is queued, let the running job finish, stop the thread."""
+        for job in self._jobs.values():
+            job.cancel_event.set()
+        self._jobs.clear()
+        self._thread.quit()
+        if not self._thread.wait(timeout_ms):
+            log.error("The database worker did not stop within %d ms.", timeout_ms)
