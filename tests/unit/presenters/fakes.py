@@ -1,0 +1,82 @@
+"""Hand-written fakes for presenter tests: accounts that behave like UserService, and views
+that record what they were told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from novamind_desktop.domain.errors import AccountLocked, AuthenticationFailed, ValidationFailed
+from novamind_desktop.domain.users import Actor, Role, User
+
+
+@dataclass
+class FakeAccounts:
+    """Five wrong passwords lock the account, like the real service."""
+
+    passwords: dict[str, str] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    signed_out: list[Actor] = field(default_factory=list)
+    explode: Exception | None = None
+
+    def add(self, username: str, password: str, role: Role = Role.FRONTDESK) -> User:
+        user = User(uuid4(), username, username.title(), role)
+        self.users[username] = user
+        self.passwords[username] = password
+        return user
+
+    def needs_first_admin(self) -> bool:
+        return not self.users
+
+    def create_first_admin(self, username: str, display_name: str, password: str) -> User:
+        if self.users:
+            raise ValidationFailed([])
+        user = self.add(username, password, Role.ADMIN)
+        return user
+
+    def sign_in(self, username: str, password: str) -> User:
+        if self.explode:
+            raise self.explode
+        if self.failures.get(username, 0) >= 5:
+            raise AccountLocked(datetime(2030, 1, 1, 12, 15, tzinfo=UTC))
+        if self.passwords.get(username) != password:
+            self.failures[username] = self.failures.get(username, 0) + 1
+            raise AuthenticationFailed()
+        self.failures[username] = 0
+        return self.users[username]
+
+    def verify_password(self, actor: Actor, password: str) -> bool:
+        return self.passwords.get(actor.username) == password
+
+    def sign_out(self, actor: Actor) -> None:
+        if self.explode:
+            raise self.explode
+        self.signed_out.append(actor)
+
+
+class RecordingView:
+    """Records every call as (method, args); any method name is accepted."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def record(*args: Any) -> None:
+            self.calls.append((name, args))
+
+        return record
+
+    def said(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for method, args in self.calls if method == name]
+
+    def last(self, name: str) -> Any:
+        calls = self.said(name)
+        assert calls, f"the view was never asked to {name}"
+        return calls[-1][0] if len(calls[-1]) == 1 else calls[-1]
+
+
+def later(minutes: int) -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=minutes)
