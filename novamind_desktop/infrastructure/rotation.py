@@ -22,6 +22,7 @@ from novamind_desktop.domain.maintenance import RotationReport
 from novamind_desktop.domain.patients import normalise_email
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import TABLES_WITH_PHI, Base
+from novamind_desktop.infrastructure.repositories.patients import EMAIL_INDEX_COLUMN
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,6 @@ def patient_lookups(cipher: FieldCipher, plain: dict[str, str | None]) -> dict[s
     dob = plain["date_of_birth"]
     assert dob is not None
     return {
-        "email_index": cipher.blind_index("email", normalise_email(email)) if email else None,
+        "email_index": cipher.blind_index(EMAIL_INDEX_COLUMN, normalise_email(email)) if email else None,
         "dob_bucket": cipher.dob_bucket(date.fromisoformat(dob)),
     }
