@@ -156,6 +156,8 @@ def patient_lookups(cipher: FieldCipher, plain: dict[str, str | None]) -> dict[s
     dob = plain["date_of_birth"]
     assert dob is not None
     return {
-        "email_index": cipher.blind_index(EMAIL_INDEX_COLUMN, normalise_email(email)) if email else None,
+        "email_index": cipher.blind_index(EMAIL_INDEX_COLUMN, normalise_email(email))
+        if email
+        else None,
         "dob_bucket": cipher.dob_bucket(date.fromisoformat(dob)),
     }
