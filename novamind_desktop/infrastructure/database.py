@@ -1,0 +1,173 @@
+"""Engines for SQLite (one workstation) and PostgreSQL (several), set up the same way everywhere.
+
+SQLite: foreign keys on every connection, WAL, a busy timeout, and transactions that start
+with BEGIN IMMEDIATE: a unit of work takes the write lock up front, so the booking check and
+the insert that follows cannot interleave with another process, and a transaction never fails
+half-way because another writer committed after it started reading.
+PostgreSQL: remote servers get sslmode=require unless the URL chooses otherwise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+DATABASE_URL_VAR = "DATABASE_URL"
+SQLITE_FILE_NAME = "novamind.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+class DatabaseUnreachable(Exception):
+    """The database cannot be opened. str() is a sentence for the user, password masked."""
+
+
+def default_database_url() -> URL:
+    """A SQLite file in the platform's user data folder (created when missing)."""
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("novamind-desktop", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return URL.create("sqlite", database=str(folder / SQLITE_FILE_NAME))
+
+
+def database_url(environ: Mapping[str, str]) -> URL:
+    """DATABASE_URL from the environment, or the default SQLite file."""
+    text = environ.get(DATABASE_URL_VAR, "").strip()
+    if not text:
+        return default_database_url()
+    try:
+        return make_url(text)
+    except Exception:  # the parser raises several types; none is actionable
+        raise DatabaseUnreachable(
+            f"{DATABASE_URL_VAR} is not a valid database URL; use e.g. "
+            "postgresql://user:password@host/dbname or sqlite:////path/to/file.sqlite3."
+        ) from None
+
+
+def describe(url: str | URL) -> str:
+    """The URL as it may be shown to a person: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # never let describing an error raise another
+        return "(an invalid database URL)"
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_postgresql(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for a Unix socket (no host, or a path) or a loopback name or address."""
+    if not host or host.startswith("/") or host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def postgres_connect_args(url: str | URL) -> dict[str, Any]:
+    """sslmode=require for a server that is not on this machine, unless the URL sets sslmode."""
+    url = make_url(url)
+    if "sslmode" in url.query:
+        return {}
+    query_host = url.query.get("host")
+    host = url.host or (query_host if isinstance(query_host, str) else None)
+    return {} if is_loopback(host) else {"sslmode": "require"}
+
+
+def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -> Engine:
+    """An engine for `url` (default: the SQLite file in the user data folder).
+
+    `for_migrations`: SQLite foreign keys stay off (table rebuilds in batch migrations would
+    otherwise cascade), and no pool is kept.
+    """
+    url = default_database_url() if url is None else make_url(url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, for_migrations)
+    if backend == "postgresql":
+        kwargs: dict[str, Any] = {"connect_args": postgres_connect_args(url)}
+        if for_migrations:
+            kwargs["poolclass"] = NullPool
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(url, **kwargs)
+    raise DatabaseUnreachable(
+        f"{describe(url)} is neither SQLite nor PostgreSQL; NOVAMIND Desktop supports only those."
+    )
+
+
+def _sqlite_engine(url: URL, for_migrations: bool) -> Engine:
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        raise DatabaseUnreachable(
+            "An in-memory SQLite database cannot be shared between connections; use a file."
+        )
+    if not database.startswith("file:") and not Path(database).parent.is_dir():
+        raise DatabaseUnreachable(
+            f"Cannot open the database {describe(url)}: the folder "
+            f"{Path(database).parent} does not exist."
+        )
+    engine = create_engine(url, poolclass=NullPool) if for_migrations else create_engine(url)
+    foreign_keys = "OFF" if for_migrations else "ON"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from sqlite3 (it would skip BEGIN before SELECT and
+        # DDL); the "begin" hook below emits BEGIN IMMEDIATE itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA foreign_keys = {foreign_keys}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection; raise DatabaseUnreachable with a sentence if that fails."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except (OperationalError, DBAPIError) as error:
+        raise unreachable(engine.url, error) from None
+
+
+def unreachable(url: URL, error: BaseException) -> DatabaseUnreachable:
+    """Turn a driver error into a sentence that names the database but never its password."""
+    original = getattr(error, "orig", None) or error
+    reason = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    reason = re.sub(r"password=\S+", "password=***", reason)
+    log.warning("Database %s unreachable: %s", describe(url), reason)
+    detail = f" ({reason.rstrip('.')})" if reason else ""
+    return DatabaseUnreachable(
+        f"Cannot connect to the database {describe(url)}{detail}. Check that the server is "
+        f"running and that {DATABASE_URL_VAR} is correct."
+    )
