@@ -1,0 +1,118 @@
+"""One transaction per use case: repositories over one Session, rolled back unless committed.
+
+Who and when are stamped here, once, for every record written: created_at/created_by on
+insert, updated_at/updated_by on every change, from the acting user and the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from novamind_desktop.domain.users import Actor
+from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.records import Record
+from novamind_desktop.infrastructure.repositories.appointment_types import (
+    SqlAppointmentTypeRepository,
+)
+from novamind_desktop.infrastructure.repositories.appointments import SqlAppointmentRepository
+from novamind_desktop.infrastructure.repositories.audit import SqlAuditLog
+from novamind_desktop.infrastructure.repositories.opening_hours import SqlOpeningHoursRepository
+from novamind_desktop.infrastructure.repositories.patients import SqlPatientRepository
+from novamind_desktop.infrastructure.repositories.twins import SqlTwinRepository
+from novamind_desktop.infrastructure.repositories.users import SqlUserRepository
+from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+def _stamp(session: Session, _context: Any, _instances: Iterable[object] | None) -> None:
+    actor: Actor = session.info["actor"]
+    clock: Clock = session.info["clock"]
+    now = clock.now()
+    for obj in session.new:
+        if isinstance(obj, Record):
+            obj.created_at = obj.created_at or now
+            obj.updated_at = obj.updated_at or now
+            obj.created_by = obj.created_by or actor.username
+            obj.updated_by = obj.updated_by or actor.username
+    for obj in session.dirty:
+        if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = now
+            obj.updated_by = actor.username
+
+
+class SqlAlchemyUnitOfWork:
+    """Implements services.ports.UnitOfWork. Use once: `with uow: ...; uow.commit()`."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        cipher: FieldCipher,
+        clock: Clock,
+        actor: Actor,
+    ):
+        self._session_factory = session_factory
+        self._cipher = cipher
+        self._clock = clock
+        self.actor = actor
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._session_factory()
+        session.info["actor"] = self.actor
+        session.info["clock"] = self._clock
+        event.listen(session, "before_flush", _stamp)
+        self._session = session
+        self.patients = SqlPatientRepository(session, self._cipher)
+        self.appointments = SqlAppointmentRepository(session, self._cipher)
+        self.appointment_types = SqlAppointmentTypeRepository(session)
+        self.users = SqlUserRepository(session)
+        self.twins = SqlTwinRepository(session, self._cipher)
+        self.opening_hours = SqlOpeningHoursRepository(session)
+        self.audit = SqlAuditLog(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.rollback()  # nothing to undo after commit(); everything otherwise
+            finally:
+                session.close()
+
+    @property
+    def session(self) -> Session:
+        """For infrastructure code only (key rotation, imports); services use repositories."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open; use it in a `with` block")
+        return self._session
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: domain objects are built before commit, and nothing should
+    # reload after it behind anyone's back.
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def make_uow_factory(engine: Engine, cipher: FieldCipher, clock: Clock) -> UnitOfWorkFactory:
+    """What bootstrap hands to the services: `uow_factory(actor)` opens a unit of work."""
+    session_factory = make_session_factory(engine)
+
+    def open_unit_of_work(actor: Actor) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory, cipher, clock, actor)
+
+    return open_unit_of_work
