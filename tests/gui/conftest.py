@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
+from novamind_desktop.ui.style import apply_style
 from novamind_desktop.ui.worker import QtTaskRunner
 
 # Before pytest-qt creates the QApplication: GUI tests never need a display.
@@ -22,6 +24,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.gui)
+            # The offscreen platform cannot size windows natively and says so on every dialog.
+            item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _styled_app(qapp) -> None:
+    """Screens are tested (and photographed) with the application's own style."""
+    apply_style(qapp)
 
 
 class RecordingRunner(QtTaskRunner):
@@ -50,3 +60,9 @@ def screenshot():
         return path
 
     return save
+
+
+@pytest.fixture
+def qsettings(tmp_path) -> QSettings:
+    """Window geometry and last page go to a temporary INI file, never the user's settings."""
+    return QSettings(str(tmp_path / "novamind-test.ini"), QSettings.Format.IniFormat)

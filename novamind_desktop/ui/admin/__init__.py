@@ -1,0 +1,1 @@
+"""The Admin menu: users, the audit log, and the database (migrations, backups, keys)."""

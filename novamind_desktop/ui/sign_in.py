@@ -1,0 +1,138 @@
+"""The sign-in dialog. Passive: the presenter checks the password on the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from novamind_desktop.domain.users import User
+from novamind_desktop.presenters.sign_in import Accounts, SignInPresenter, sign_in_backoff
+from novamind_desktop.presenters.tasks import TaskRunner
+from novamind_desktop.ui.style import icon
+
+
+def label(text: str, name: str = "", wrap: bool = True) -> QLabel:
+    widget = QLabel(text)
+    widget.setWordWrap(wrap)
+    if name:
+        widget.setObjectName(name)
+    return widget
+
+
+def demo_accounts_text(accounts: Sequence[Any]) -> str:
+    """Demo users as lines "role: username / password" (accepts objects or tuples)."""
+    lines = []
+    for account in accounts:
+        if isinstance(account, tuple):
+            username, password, role = [*account, "", ""][:3]
+        else:
+            username = getattr(account, "username", "")
+            password = getattr(account, "password", "")
+            role = getattr(account, "role", "")
+        role_text = getattr(role, "value", role)
+        lines.append(f"<b>{role_text}</b>: {username} / {password}" if role_text else username)
+    return "<br>".join(lines)
+
+
+class SignInDialog(QDialog):
+    """Emits signed_in(User) and accepts itself when the password was right."""
+
+    signed_in_as = Signal(object)
+
+    def __init__(
+        self,
+        users: Accounts,
+        runner: TaskRunner,
+        database_label: str,
+        demo_accounts: Sequence[Any] = (),
+        parent: QWidget | None = None,
+        backoff=sign_in_backoff,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Sign in — NOVAMIND Desktop" + (" — DEMO" if demo_accounts else ""))
+        self.setWindowIcon(icon("logo"))
+        self.setMinimumWidth(420)
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("your user name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("your password")
+        self.error = label("", "error")
+        self.error.hide()
+        buttons = QDialogButtonBox()
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.setDefault(True)
+        buttons.addButton(self.sign_in_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Quit", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self.sign_in_button.clicked.connect(self._submit)
+        self._build(database_label, demo_accounts, buttons)
+        self._resume = QTimer(self, singleShot=True)
+        self._resume.timeout.connect(self._allow_input)
+        self.presenter = SignInPresenter(self, users, runner, backoff)
+
+    def _build(self, database: str, demo: Sequence[Any], buttons: QDialogButtonBox) -> None:
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(label("Sign in to NOVAMIND", "dialogTitle"))
+        layout.addWidget(label(f"Database: {database}", "hint"))
+        if demo:
+            layout.addWidget(
+                label(
+                    "Demo mode: sample patients only, nothing is kept after you quit.<br>"
+                    + demo_accounts_text(demo),
+                    "demoBanner",
+                )
+            )
+        form = QFormLayout()
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _submit(self) -> None:
+        if self.sign_in_button.isEnabled():
+            self.presenter.sign_in(self.username.text(), self.password.text())
+
+    # SignInView
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    def set_busy(self, busy: bool) -> None:
+        self.sign_in_button.setEnabled(not busy)
+        self.sign_in_button.setText("Checking…" if busy else "Sign in")
+
+    def clear_password(self) -> None:
+        self.password.clear()
+        self.password.setFocus()
+
+    def pause_input(self, seconds: int) -> None:
+        if seconds <= 0:
+            return
+        self.sign_in_button.setEnabled(False)
+        self.sign_in_button.setText(f"Wait {seconds} s")
+        self._resume.start(seconds * 1000)
+
+    def _allow_input(self) -> None:
+        self.sign_in_button.setEnabled(True)
+        self.sign_in_button.setText("Sign in")
+
+    def signed_in(self, user: User) -> None:
+        self.password.clear()
+        self.signed_in_as.emit(user)
+        self.accept()
