@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from novamind_desktop.domain.errors import DomainError
+from novamind_desktop.domain.errors import AccountLocked, DomainError
 from novamind_desktop.domain.users import Actor, User
 from novamind_desktop.presenters.tasks import TaskRunner
 
@@ -22,6 +22,13 @@ MIN_PASSWORD_LENGTH = 10
 
 def failure_sentence(exc: Exception, action: str) -> str:
     """A domain error's own sentence; anything else is logged by type only (no PHI)."""
+    if isinstance(exc, AccountLocked):
+        # The desk reads local wall-clock time, not UTC.
+        until = exc.until.astimezone()
+        return (
+            f"Too many failed sign-ins. The account is locked until {until:%H:%M}; "
+            "try again then, or ask an administrator to reset the password."
+        )
     if isinstance(exc, DomainError):
         return str(exc)
     log.error("%s failed with %s.%s", action, type(exc).__module__, type(exc).__name__)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from novamind_desktop.domain.users import User
 from novamind_desktop.presenters.sign_in import MIN_PASSWORD_LENGTH, Accounts, FirstAdminPresenter
 from novamind_desktop.presenters.tasks import TaskRunner
-from novamind_desktop.ui.sign_in import label
+from novamind_desktop.ui.sign_in import error_label, label
 from novamind_desktop.ui.style import icon
 
 
@@ -47,8 +47,7 @@ class FirstAdminDialog(QDialog):
         for field in (self.password, self.repeated):
             field.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(f"at least {MIN_PASSWORD_LENGTH} characters")
-        self.error = label("", "error")
-        self.error.hide()
+        self.error = error_label()
         self.create_button = QPushButton("Create administrator")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self._submit)
@@ -90,7 +89,6 @@ class FirstAdminDialog(QDialog):
     # FirstAdminView
     def show_error(self, message: str) -> None:
         self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def set_busy(self, busy: bool) -> None:
         self.create_button.setEnabled(not busy)

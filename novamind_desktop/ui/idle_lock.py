@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from novamind_desktop.domain.users import Actor, User
 from novamind_desktop.presenters.sign_in import Accounts, UnlockPresenter
 from novamind_desktop.presenters.tasks import TaskRunner
-from novamind_desktop.ui.sign_in import label
+from novamind_desktop.ui.sign_in import error_label, label
 
 _INPUT_EVENTS = frozenset(
     {
@@ -98,8 +98,7 @@ class LockScreen(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("password")
         self.password.returnPressed.connect(self._submit)
-        self.error = label("", "error")
-        self.error.hide()
+        self.error = error_label()
         self.unlock_button = QPushButton("Unlock")
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self._submit)
@@ -154,7 +153,6 @@ class LockScreen(QWidget):
     # UnlockView
     def show_error(self, message: str) -> None:
         self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def set_busy(self, busy: bool) -> None:
         self.unlock_button.setEnabled(not busy)

@@ -31,6 +31,14 @@ def label(text: str, name: str = "", wrap: bool = True) -> QLabel:
     return widget
 
 
+def error_label() -> QLabel:
+    """Where a form says what went wrong. Its room is kept, so the form never jumps."""
+    widget = label("", "error")
+    widget.setMinimumHeight(2 * widget.fontMetrics().lineSpacing())
+    widget.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return widget
+
+
 def demo_accounts_text(accounts: Sequence[Any]) -> str:
     """Demo users as lines "role: username / password" (accepts objects or tuples)."""
     lines = []
@@ -69,8 +77,7 @@ class SignInDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("your password")
-        self.error = label("", "error")
-        self.error.hide()
+        self.error = error_label()
         buttons = QDialogButtonBox()
         self.sign_in_button = QPushButton("Sign in")
         self.sign_in_button.setDefault(True)
@@ -111,7 +118,6 @@ class SignInDialog(QDialog):
     # SignInView
     def show_error(self, message: str) -> None:
         self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def set_busy(self, busy: bool) -> None:
         self.sign_in_button.setEnabled(not busy)

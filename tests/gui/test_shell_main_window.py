@@ -124,7 +124,7 @@ def test_idle_lock_hides_everything_until_the_password(
 
     qtbot.keyClicks(window.lock_screen.password, "wrong")
     qtbot.keyClick(window.lock_screen.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.lock_screen.error.isVisible())
+    qtbot.waitUntil(lambda: "not right" in window.lock_screen.error.text())
     assert window.lock.locked
 
     with qtbot.waitSignal(window.locked_changed) as unlocked:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from novamind_desktop.domain.users import Actor, Role
@@ -52,7 +54,8 @@ def test_fifth_failure_locks_the_account(accounts):
     for _ in range(5):
         presenter.sign_in("maria", "wrong")
     presenter.sign_in("maria", "correct horse battery")
-    assert "locked until 12:15" in view.last("show_error")
+    local = datetime(2030, 1, 1, 12, 15, tzinfo=UTC).astimezone()
+    assert f"locked until {local:%H:%M}" in view.last("show_error")
     assert view.said("signed_in") == []
 
 
