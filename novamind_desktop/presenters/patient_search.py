@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -19,13 +19,14 @@ from novamind_desktop.domain.patients import Patient
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.presenters.frontdesk_errors import clinic_zone, describe, now
 from novamind_desktop.presenters.tasks import TaskRunner
-from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.services.search import PatientSearchIndex, SearchHit
 
 if TYPE_CHECKING:
     from novamind_desktop.services.registry import AppServices
 
 log = logging.getLogger(__name__)
 RESULT_LIMIT = 50
+NextMap = dict[UUID, datetime]
 # Rows saved on another workstation while our poll ran must not be missed: overlap windows.
 POLL_OVERLAP = timedelta(seconds=5)
 
@@ -42,42 +43,20 @@ class PatientRow:
     active: bool = True
 
 
-def _hit_value(hit: Any, *names: str) -> Any:
-    for name in names:
-        if hasattr(hit, name):
-            return getattr(hit, name)
-    return None
-
-
-def row_from_hit(hit: Any, format_when: Callable[[datetime], str]) -> PatientRow:
-    patient = _hit_value(hit, "patient")
-    if isinstance(patient, Patient):
-        d = patient.details
-        name, dob, phone, pid, active = (
-            d.full_name,
-            d.date_of_birth,
-            d.phone,
-            patient.id,
-            patient.active,
-        )
-    else:
-        pid = _hit_value(hit, "patient_id", "id")
-        name = _hit_value(hit, "full_name", "name", "display_name") or ""
-        dob = _hit_value(hit, "date_of_birth", "dob")
-        phone = _hit_value(hit, "phone") or ""
-        active = _hit_value(hit, "active")
-        active = True if active is None else bool(active)
-    when = _hit_value(hit, "next_appointment", "next_appointment_start", "next_start")
-    if when is not None and not isinstance(when, datetime):
-        when = _hit_value(when, "start")
+def row_from_hit(hit: SearchHit, format_when: Callable[[datetime], str]) -> PatientRow:
+    when = hit.next_appointment
     return PatientRow(
-        patient_id=pid,
-        name=name,
-        date_of_birth=dob.isoformat() if isinstance(dob, date) else str(dob or ""),
-        phone=phone,
-        next_appointment=format_when(when) if isinstance(when, datetime) else "",
-        active=active,
+        patient_id=hit.patient_id,
+        name=hit.full_name,
+        date_of_birth=hit.date_of_birth.isoformat(),
+        phone=hit.phone,
+        next_appointment=format_when(when) if when is not None else "",
+        active=hit.active,
     )
+
+
+def _start_of(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else getattr(value, "start", None)
 
 
 class PatientDirectory:
@@ -93,6 +72,7 @@ class PatientDirectory:
         self.error = ""
         self._since: datetime | None = None
         self._polling = False
+        self._upcoming: NextMap = {}
         self._listeners: list[Callable[[], None]] = []
 
     @property
@@ -115,19 +95,24 @@ class PatientDirectory:
             self._build_job, self._built, self._load_failed, label="Loading patient list"
         )
 
-    def _build_job(self, _: Any) -> tuple[PatientSearchIndex, datetime]:
+    def _build_job(self, _: Any) -> tuple[PatientSearchIndex, datetime, NextMap]:
         started = now(self.services)
         patients = self.services.patients.all_for_index(self.actor)
+        upcoming = self._next_appointments(started)
         index = PatientSearchIndex()
-        index.build(patients, self._next_appointments(started))
-        return index, started
+        index.build(patients, upcoming)
+        return index, started, upcoming
 
-    def _next_appointments(self, after: datetime) -> Any:
+    def _next_appointments(self, after: datetime) -> NextMap:
+        """Each patient's next appointment start, if the appointment service can say."""
         finder = getattr(self.services.appointments, "next_for_patients", None)
-        return finder(self.actor, after) if finder is not None else {}
+        if finder is None:
+            return {}
+        found = finder(self.actor, after)
+        return {pid: when for pid, value in found.items() if (when := _start_of(value))}
 
-    def _built(self, result: tuple[PatientSearchIndex, datetime]) -> None:
-        self.index, started = result
+    def _built(self, result: tuple[PatientSearchIndex, datetime, NextMap]) -> None:
+        self.index, started, self._upcoming = result
         self._since = started - POLL_OVERLAP
         self.loading = False
         self.error = ""
@@ -145,26 +130,34 @@ class PatientDirectory:
         since = self._since
         self._polling = True
 
-        def job(_: Any) -> tuple[list[Patient], Any, datetime]:
+        previous = self._upcoming
+
+        def job(_: Any) -> tuple[list[Patient], NextMap, list[tuple[UUID, Any]], datetime]:
             started = now(self.services)
             changed = self.services.patients.changed_since(self.actor, since)
-            nexts = self._next_appointments(started)
-            return changed, nexts, started
+            upcoming = self._next_appointments(started)
+            # Only the differences go to the GUI thread: usually a handful, not 100,000.
+            moved = [(pid, when) for pid, when in upcoming.items() if previous.get(pid) != when]
+            moved += [(pid, None) for pid in previous.keys() - upcoming.keys()]
+            return changed, upcoming, moved, started
 
         self.runner.submit(job, self._polled, self._poll_failed, label="")
 
-    def _polled(self, result: tuple[list[Patient], Any, datetime]) -> None:
-        changed, nexts, started = result
+    def _polled(
+        self, result: tuple[list[Patient], NextMap, list[tuple[UUID, Any]], datetime]
+    ) -> None:
+        changed, upcoming, moved, started = result
         self._polling = False
         self._since = started - POLL_OVERLAP
         if self.index is None:
             return
-        refresh = getattr(self.index, "set_next_appointments", None)
-        if refresh is not None:
-            refresh(nexts)
+        self._upcoming = upcoming
+        for pid, when in moved:
+            self.index.set_next_appointment(pid, when)
         for patient in changed:
             self.index.upsert(patient)
-        self._changed()
+        if changed or moved:
+            self._changed()
 
     def _poll_failed(self, exc: Exception) -> None:
         # A missed poll is retried at the next tick; the user keeps searching the old index.
