@@ -1,0 +1,237 @@
+"""Use cases for patient records: register, edit, look up, deactivate and reactivate."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, tzinfo
+from uuid import UUID, uuid4
+
+from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.errors import NotFound, StaleRecord
+from novamind_desktop.domain.patients import (
+    PATIENT_FIELDS,
+    Patient,
+    normalise_email,
+    normalise_phone,
+    parse_date,
+    validate_patient,
+)
+from novamind_desktop.domain.users import Actor, Permission
+from novamind_desktop.services import audit_trail
+from novamind_desktop.services.audit_trail import PATIENT, PATIENT_INDEX
+from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.services.search_text import normalise
+
+
+class PatientService:
+    """Patient records. Every read is audited per patient, every write with the changed fields.
+
+    `search_index`, when given, is kept current after each write on this workstation and is
+    used to find patients with the same phone number without decrypting every row.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        clinic_tz: tzinfo = UTC,
+        search_index: PatientSearchIndex | None = None,
+    ):
+        self._uow = uow_factory
+        self._clock = clock
+        self._tz = clinic_tz
+        self._index = search_index
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._tz).date()
+
+    def _audit(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: AuditAction,
+        ident: UUID | None,
+        detail: str = "",
+    ) -> None:
+        audit_trail.record(uow, self._clock, actor, action, PATIENT, ident, detail)
+
+    def _indexed(self, patient: Patient) -> Patient:
+        if self._index is not None:
+            self._index.upsert(patient)
+        return patient
+
+    # Writes
+
+    def register(self, actor: Actor, raw: dict[str, str]) -> Patient:
+        """Validate and store a new patient. Raises ValidationFailed or DuplicateEmail."""
+        actor.require(Permission.WRITE_PATIENTS)
+        details = validate_patient(raw, self._today())
+        with self._uow(actor) as uow:
+            patient = uow.patients.add(Patient(id=uuid4(), details=details))
+            self._audit(uow, actor, AuditAction.CREATE, patient.id)
+            uow.commit()
+        return self._indexed(patient)
+
+    def update(
+        self, actor: Actor, patient_id: UUID, expected_version: int, raw: dict[str, str]
+    ) -> Patient:
+        """Save edited details. StaleRecord if the record changed since `expected_version`."""
+        actor.require(Permission.WRITE_PATIENTS)
+        details = validate_patient(raw, self._today())
+        with self._uow(actor) as uow:
+            current = _current(uow, patient_id, expected_version)
+            changed = [
+                name
+                for name in PATIENT_FIELDS
+                if getattr(current.details, name) != getattr(details, name)
+            ]
+            if not changed:
+                return current
+            saved = uow.patients.save(current.with_details(details))
+            self._audit(uow, actor, AuditAction.UPDATE, patient_id, "changed " + ", ".join(changed))
+            uow.commit()
+        return self._indexed(saved)
+
+    def deactivate(self, actor: Actor, patient_id: UUID, expected_version: int) -> Patient:
+        """Hide a patient from daily work; nothing is deleted."""
+        return self._set_active(actor, patient_id, expected_version, False)
+
+    def reactivate(self, actor: Actor, patient_id: UUID, expected_version: int) -> Patient:
+        return self._set_active(actor, patient_id, expected_version, True)
+
+    def _set_active(
+        self, actor: Actor, patient_id: UUID, expected_version: int, active: bool
+    ) -> Patient:
+        actor.require(Permission.WRITE_PATIENTS)
+        with self._uow(actor) as uow:
+            current = _current(uow, patient_id, expected_version)
+            if current.active == active:
+                return current
+            saved = uow.patients.save(replace(current, active=active))
+            action = AuditAction.REACTIVATE if active else AuditAction.DEACTIVATE
+            self._audit(uow, actor, action, patient_id)
+            uow.commit()
+        return self._indexed(saved)
+
+    # Reads
+
+    def get(self, actor: Actor, patient_id: UUID) -> Patient:
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            patient = uow.patients.get(patient_id)
+            if patient is None:
+                raise NotFound("patient", patient_id)
+            self._audit(uow, actor, AuditAction.READ, patient_id)
+            uow.commit()
+        return patient
+
+    def find_by_email(self, actor: Actor, email: str) -> Patient | None:
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            patient = uow.patients.find_by_email(normalise_email(email))
+            if patient is not None:
+                self._audit(uow, actor, AuditAction.READ, patient.id, "found by email")
+                uow.commit()
+        return patient
+
+    def find_by_date_of_birth(self, actor: Actor, dob: date) -> list[Patient]:
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            found = uow.patients.find_by_date_of_birth(dob)
+            for patient in found:
+                self._audit(uow, actor, AuditAction.READ, patient.id, "found by date of birth")
+            uow.commit()
+        return _by_name(found)
+
+    def possible_duplicates(
+        self, actor: Actor, raw: dict[str, str], exclude_id: UUID | None = None
+    ) -> list[Patient]:
+        """Stored patients with the same name and date of birth, the same email or the same
+        phone as a (possibly half-filled) form. Reads each one it returns, so it is audited."""
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            found: dict[UUID, Patient] = {}
+            for patient in self._same_person_candidates(uow, raw):
+                if patient.id != exclude_id:
+                    found[patient.id] = patient
+            for patient in found.values():
+                self._audit(uow, actor, AuditAction.READ, patient.id, "possible duplicate")
+            uow.commit()
+        return _by_name(list(found.values()))
+
+    def _same_person_candidates(self, uow: UnitOfWork, raw: dict[str, str]) -> list[Patient]:
+        text = {k: (v or "").strip() for k, v in raw.items()}
+        found: list[Patient] = []
+        name = normalise(f"{text.get('first_name', '')} {text.get('last_name', '')}").split()
+        dob = _lenient_date(text.get("date_of_birth", ""))
+        if dob is not None and name:
+            found += [
+                p
+                for p in uow.patients.find_by_date_of_birth(dob)
+                if normalise(p.full_name).split() == name
+            ]
+        if text.get("email"):
+            by_email = uow.patients.find_by_email(normalise_email(text["email"]))
+            found += [by_email] if by_email is not None else []
+        phone = normalise_phone(text.get("phone", "")).lstrip("+")
+        if len(phone) >= 6:
+            found += self._same_phone(uow, phone)
+        return found
+
+    def _same_phone(self, uow: UnitOfWork, digits: str) -> list[Patient]:
+        if self._index is not None and len(self._index):
+            ids = self._index.phone_matches(digits)
+            return [p for p in map(uow.patients.get, ids) if p is not None]
+        # Without an index every phone must be decrypted: correct, but slow on large clinics.
+        return [
+            p
+            for p in uow.patients.list_all()
+            if normalise_phone(p.details.phone).lstrip("+") == digits
+        ]
+
+    def all_for_index(self, actor: Actor) -> list[Patient]:
+        """Every patient, for building the search index (audited once, with the count)."""
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            patients = uow.patients.list_all()
+            detail = f"search index loaded {len(patients)} patients"
+            audit_trail.record(
+                uow, self._clock, actor, AuditAction.READ, PATIENT_INDEX, None, detail
+            )
+            uow.commit()
+        return patients
+
+    def changed_since(self, actor: Actor, since: datetime) -> list[Patient]:
+        """Patients saved at or after `since` (from any workstation), to refresh the index."""
+        actor.require(Permission.READ_PATIENTS)
+        with self._uow(actor) as uow:
+            patients = uow.patients.changed_since(since)
+            if patients:
+                detail = f"search index refreshed {len(patients)} patients"
+                audit_trail.record(
+                    uow, self._clock, actor, AuditAction.READ, PATIENT_INDEX, None, detail
+                )
+                uow.commit()
+        return patients
+
+
+def _current(uow: UnitOfWork, patient_id: UUID, expected_version: int) -> Patient:
+    patient = uow.patients.get(patient_id)
+    if patient is None:
+        raise NotFound("patient", patient_id)
+    if patient.version != expected_version:
+        raise StaleRecord("patient", patient_id)
+    return patient
+
+
+def _lenient_date(text: str) -> date | None:
+    try:
+        return parse_date(text) if text else None
+    except ValueError:
+        return None
+
+
+def _by_name(patients: list[Patient]) -> list[Patient]:
+    return sorted(patients, key=lambda p: normalise(f"{p.details.last_name} {p.full_name}"))
