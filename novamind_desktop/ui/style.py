@@ -25,8 +25,12 @@ def icon(name: str) -> QIcon:
 
 
 def stylesheet() -> str:
+    """The stylesheet, with @ICONS@ replaced by the icons folder (url() needs a full path)."""
     path = _resources() / "style.qss"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    if not path.exists():
+        return ""
+    icons = (_resources() / "icons").as_posix()
+    return path.read_text(encoding="utf-8").replace("@ICONS@", icons)
 
 
 def apply_style(app: QApplication) -> None:

@@ -3,12 +3,17 @@ that record what they were told."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from novamind_desktop.domain.errors import AccountLocked, AuthenticationFailed, ValidationFailed
+from novamind_desktop.domain.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    FieldError,
+    ValidationFailed,
+)
 from novamind_desktop.domain.users import Actor, Role, User
 
 
@@ -50,6 +55,38 @@ class FakeAccounts:
 
     def verify_password(self, actor: Actor, password: str) -> bool:
         return self.passwords.get(actor.username) == password
+
+    def list_users(self, actor: Actor) -> list[User]:
+        return list(self.users.values())
+
+    def add_user(
+        self, actor: Actor, username: str, display_name: str, role: Role, password: str
+    ) -> User:
+        if username in self.users:
+            raise ValidationFailed([FieldError("username", "This user name is taken.")])
+        user = User(uuid4(), username, display_name, role)
+        self.users[username] = user
+        self.passwords[username] = password
+        return user
+
+    def _change(self, user_id: UUID, **changes: Any) -> User:
+        name = next(n for n, u in self.users.items() if u.id == user_id)
+        self.users[name] = replace(self.users[name], **changes)
+        return self.users[name]
+
+    def deactivate(self, actor: Actor, user_id: UUID) -> User:
+        return self._change(user_id, active=False)
+
+    def reactivate(self, actor: Actor, user_id: UUID) -> User:
+        return self._change(user_id, active=True)
+
+    def change_role(self, actor: Actor, user_id: UUID, role: Role) -> User:
+        return self._change(user_id, role=role)
+
+    def reset_password(self, actor: Actor, user_id: UUID, password: str) -> None:
+        name = next(n for n, u in self.users.items() if u.id == user_id)
+        self.passwords[name] = password
+        self.failures[name] = 0
 
     def sign_out(self, actor: Actor) -> None:
         if self.explode:
