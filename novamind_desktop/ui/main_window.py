@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
     data_changed = Signal(str)
     locked_changed = Signal(bool)
     session_ended = Signal()  # the user signed out: the app shows the sign-in dialog again
+    quit_requested = Signal()  # the window was closed (File → Quit): the app ends
 
     def __init__(
         self,
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self._settings = settings
         self._enabled_before_lock: list[QAction] = []
+        self._signing_out = False
         self.presenter = MainWindowPresenter(self, services.users, runner, user)
         self.setWindowIcon(icon("logo"))
         self.setMinimumSize(QSize(960, 600))
@@ -238,6 +240,7 @@ class MainWindow(QMainWindow):
         for window in QApplication.topLevelWidgets():
             if window is not self and window.isVisible() and window.isWindow():
                 window.close()
+        self._signing_out = True
         self.close()
         self.session_ended.emit()
 
@@ -265,6 +268,8 @@ class MainWindow(QMainWindow):
         self._settings.sync()
         self.lock.watcher.remove()
         super().closeEvent(event)
+        if not self._signing_out:
+            self.quit_requested.emit()
 
     # -- help -----------------------------------------------------------------------------------
     def _shortcuts(self) -> None:

@@ -39,19 +39,26 @@ def error_label() -> QLabel:
     return widget
 
 
-def demo_accounts_text(accounts: Sequence[Any]) -> str:
-    """Demo users as lines "role: username / password" (accepts objects or tuples)."""
-    lines = []
+def demo_credentials(accounts: Sequence[Any]) -> list[tuple[str, str, str]]:
+    """(username, password, role) of demo accounts given as objects or tuples."""
+    found = []
     for account in accounts:
         if isinstance(account, tuple):
             username, password, role = [*account, "", ""][:3]
         else:
             username = getattr(account, "username", "")
-            password = getattr(account, "password", "")
+            password = getattr(account, "password", "") or ""
             role = getattr(account, "role", "")
-        role_text = getattr(role, "value", role)
-        lines.append(f"<b>{role_text}</b>: {username} / {password}" if role_text else username)
-    return "<br>".join(lines)
+        found.append((str(username), str(password), str(getattr(role, "value", role))))
+    return found
+
+
+def demo_accounts_text(accounts: Sequence[Any]) -> str:
+    """One line per demo account; clicking the user name fills in the form."""
+    return "<br>".join(
+        f"{role}: <a href='{username}'>{username}</a> / {password}"
+        for username, password, role in demo_credentials(accounts)
+    )
 
 
 class SignInDialog(QDialog):
@@ -96,13 +103,14 @@ class SignInDialog(QDialog):
         layout.addWidget(label("Sign in to NOVAMIND", "dialogTitle"))
         layout.addWidget(label(f"Database: {database}", "hint"))
         if demo:
-            layout.addWidget(
-                label(
-                    "Demo mode: sample patients only, nothing is kept after you quit.<br>"
-                    + demo_accounts_text(demo),
-                    "demoBanner",
-                )
+            banner = label(
+                "<b>Demo mode</b>: sample patients only; nothing is kept after you quit. "
+                "Click an account to fill in the form.<br>" + demo_accounts_text(demo),
+                "demoBanner",
             )
+            self._demo = {u: p for u, p, _ in demo_credentials(demo)}
+            banner.linkActivated.connect(self._fill_demo_account)
+            layout.addWidget(banner)
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
@@ -110,6 +118,11 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _fill_demo_account(self, username: str) -> None:
+        self.username.setText(username)
+        self.password.setText(self._demo.get(username, ""))
+        self.sign_in_button.setFocus()
 
     def _submit(self) -> None:
         if self.sign_in_button.isEnabled():

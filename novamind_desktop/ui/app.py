@@ -1,0 +1,214 @@
+"""Starting the GUI: the first administrator, sign-in, the migrations gate, the main window.
+
+`run_gui(context, demo)` is what the command line calls once bootstrap has checked the keys
+and the database. `Session` drives the windows without blocking calls (no exec() on
+dialogs), so the whole start-up can be tested with qtbot.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from novamind_desktop.domain.maintenance import MigrationStatus
+from novamind_desktop.domain.users import Actor, Role, User
+from novamind_desktop.presenters.sign_in import failure_sentence
+from novamind_desktop.ui.pages import role_pages
+from novamind_desktop.ui.style import APP_NAME, apply_style
+from novamind_desktop.ui.worker import QtTaskRunner
+
+EXIT_STARTUP_FAILED = 2
+SETTINGS_ORGANISATION = "NOVAMIND"
+
+ASK_AN_ADMIN = (
+    "This database needs an upgrade before NOVAMIND can be used (it is at revision "
+    "{current}; this version needs {head}). Ask an administrator to sign in on this "
+    "computer and run the upgrade from Admin → Database → Migrations."
+)
+ADMIN_MUST_UPGRADE = (
+    "This database is at revision {current}, older than this version of NOVAMIND needs "
+    "({head}). Back it up and upgrade it now; NOVAMIND opens when the upgrade has finished."
+)
+
+
+class _IdleSettings(Protocol):
+    idle_lock_minutes: int
+
+
+class StartupContext(Protocol):
+    """What the GUI needs from bootstrap.AppContext (ui never imports bootstrap)."""
+
+    services: Any  # services.registry.AppServices
+    settings: _IdleSettings
+    migration_status: MigrationStatus
+    database_label: str  # the password is masked
+    demo_accounts: Sequence[Any]  # shown on the sign-in screen in demo mode
+
+
+class Session(QObject):
+    """One run of the application: emits finished(exit_code) when it should end."""
+
+    finished = Signal(int)
+
+    def __init__(
+        self,
+        context: StartupContext,
+        runner: QtTaskRunner,
+        settings: QSettings,
+        demo: bool = False,
+        pages: Any = role_pages,
+    ):
+        super().__init__()
+        self.context, self.runner, self.settings = context, runner, settings
+        self.demo = demo
+        self._pages = pages
+        self.window: QWidget | None = None  # whatever is on screen now (for tests)
+        self.main_window: Any = None
+
+    @property
+    def _users(self) -> Any:
+        return self.context.services.users
+
+    def start(self) -> None:
+        self.runner.submit(
+            lambda ctx: self._users.needs_first_admin(),
+            on_success=lambda needed: self.first_admin() if needed else self.sign_in(),
+            on_failure=self._cannot_start,
+            label="check accounts",
+        )
+
+    def _cannot_start(self, exc: Exception) -> None:
+        show_startup_error(failure_sentence(exc, "start-up"))
+        self.finished.emit(EXIT_STARTUP_FAILED)
+
+    def first_admin(self) -> None:
+        from novamind_desktop.ui.first_admin import FirstAdminDialog
+
+        dialog = FirstAdminDialog(self._users, self.runner, self.context.database_label)
+        dialog.created_user.connect(self._signed_in)
+        dialog.rejected.connect(lambda: self.finished.emit(0))
+        self._show(dialog)
+
+    def sign_in(self) -> None:
+        from novamind_desktop.ui.sign_in import SignInDialog
+
+        if self.main_window is not None:  # signed out: the next user gets fresh pages
+            self.main_window.deleteLater()
+            self.main_window = None
+        accounts = self.context.demo_accounts if self.demo else ()
+        dialog = SignInDialog(self._users, self.runner, self.context.database_label, accounts)
+        dialog.signed_in_as.connect(self._signed_in)
+        dialog.rejected.connect(lambda: self.finished.emit(0))
+        self._show(dialog)
+
+    def _show(self, window: QWidget) -> None:
+        self.window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _signed_in(self, user: User) -> None:
+        status = self.context.migration_status
+        if status.is_behind and user.role is Role.ADMIN:
+            self._migrations_first(user, status)
+        elif status.is_behind:
+            self._ask_an_admin(user, status)
+        else:
+            self.open_main_window(user)
+
+    def _migrations_first(self, user: User, status: MigrationStatus) -> None:
+        from novamind_desktop.ui.admin.migrations_dialog import MigrationsDialog
+
+        intro = ADMIN_MUST_UPGRADE.format(current=status.current, head=status.head)
+        admin = self.context.services.admin
+        dialog = MigrationsDialog(admin, self.runner, Actor.of(user), intro=intro)
+        dialog.schema_is_current.connect(lambda: self._upgraded(dialog, user))
+        dialog.rejected.connect(self.sign_in)  # closed without upgrading
+        self._show(dialog)
+
+    def _upgraded(self, dialog: QWidget, user: User) -> None:
+        if self.window is not dialog:
+            return
+        self.context.migration_status = dialog.presenter.status  # type: ignore[attr-defined]
+        dialog.accept()  # accepted, not rejected: rejected would mean "back to sign-in"
+        self.open_main_window(user)
+
+    def _ask_an_admin(self, user: User, status: MigrationStatus) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, "")
+        box.setText(ASK_AN_ADMIN.format(current=status.current, head=status.head))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.finished.connect(lambda _: self.sign_in())
+        self.runner.submit(lambda ctx: self._users.sign_out(Actor.of(user)), label="sign out")
+        self._show(box)
+        box.open()
+
+    def open_main_window(self, user: User) -> None:
+        from novamind_desktop.ui.main_window import MainWindow
+
+        window = MainWindow(
+            self.context.services,
+            self.runner,
+            user,
+            database_label=self.context.database_label,
+            settings=self.settings,
+            demo=self.demo,
+            idle_lock_ms=self.context.settings.idle_lock_minutes * 60_000,
+            pages=self._pages,
+        )
+        window.session_ended.connect(self.sign_in)
+        window.quit_requested.connect(lambda: self.finished.emit(0))
+        self.main_window = window
+        self._show(window)
+
+
+def app_settings(demo: bool) -> QSettings:
+    """Window geometry and last page; the demo keeps its own so it never disturbs real use."""
+    name = "NOVAMIND Desktop demo" if demo else "NOVAMIND Desktop"
+    return QSettings(SETTINGS_ORGANISATION, name)
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    return QApplication(sys.argv[:1])
+
+
+def run_gui(context: StartupContext, demo: bool) -> int:
+    """Show the GUI until the user quits; returns the process exit code."""
+    app = _application()
+    apply_style(app)
+    app.setQuitOnLastWindowClosed(False)  # between sign-in and the main window none is open
+    runner = QtTaskRunner()
+    session = Session(context, runner, app_settings(demo), demo=demo)
+    session.finished.connect(app.exit)
+    app.aboutToQuit.connect(runner.shutdown)
+    QTimer.singleShot(0, session.start)
+    try:
+        return app.exec()
+    finally:
+        runner.shutdown()
+
+
+def show_startup_error(message: str) -> int:
+    """Say why NOVAMIND cannot start: on stderr, and in a dialog when there is a screen."""
+    print(message, file=sys.stderr)
+    if _headless():
+        return EXIT_STARTUP_FAILED
+    app = _application()
+    apply_style(app)
+    box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME} cannot start", message)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.exec()
+    return EXIT_STARTUP_FAILED
+
+
+def _headless() -> bool:
+    """Offscreen (tests, CI): nobody could close a modal dialog, so stderr must do."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    return platform.startswith(("offscreen", "minimal"))
