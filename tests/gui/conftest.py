@@ -25,7 +25,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.gui)
             # The offscreen platform cannot size windows natively and says so on every dialog.
-            item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+            item.add_marker(
+                pytest.mark.qt_log_ignore(
+                    "does not support propagateSizeHints", "This plugin does not support raise"
+                )
+            )
 
 
 @pytest.fixture(autouse=True, scope="session")

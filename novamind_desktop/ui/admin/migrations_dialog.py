@@ -49,8 +49,10 @@ class MigrationsDialog(OperationDialog):
     def _build(self, intro: str) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(label("Database migrations", "dialogTitle"))
-        if intro:
+        if intro:  # the start-up gate: upgrade or go back to sign-in
             layout.addWidget(label(intro, "warning"))
+            self.downgrade_button.hide()
+            self.close_button.setText("Not now (sign out)")
         form = QFormLayout()
         form.addRow("Database", self.database)
         form.addRow("Current revision", self.current)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,6 +14,12 @@ from novamind_desktop.domain.errors import (
     AuthenticationFailed,
     FieldError,
     ValidationFailed,
+)
+from novamind_desktop.domain.maintenance import (
+    BackupReport,
+    MigrationStatus,
+    PendingRevision,
+    RotationReport,
 )
 from novamind_desktop.domain.users import Actor, Role, User
 
@@ -117,3 +124,55 @@ class RecordingView:
 
 def later(minutes: int) -> datetime:
     return datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+REVISIONS = [PendingRevision("0001", "Initial schema"), PendingRevision("0002", "Opening hours")]
+
+
+@dataclass
+class FakeAdmin:
+    """Keeps a revision number; fails or refuses on request, like the real service."""
+
+    at: int = 1
+    fail_with: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+    rotated: int = 0
+
+    def status(self, actor):
+        current = REVISIONS[self.at - 1].rev if self.at else None
+        pending = REVISIONS[self.at :]
+        behind = bool(pending)
+        return MigrationStatus("sqlite:///clinic", current, "0002", pending, is_behind=behind)
+
+    def upgrade(self, actor, target="head", progress=None):
+        self.calls.append(f"upgrade {target}")
+        progress(0, 1, "backing up the database")
+        if self.fail_with:
+            raise self.fail_with
+        progress(1, 1, "0002: Opening hours")
+        self.at = 2
+        return BackupReport(Path("/backups/b.sqlite3"), {"patients": 3, "users": 2})
+
+    def downgrade_steps(self, actor, target):
+        return list(reversed(REVISIONS[: self.at]))
+
+    def downgrade(self, actor, target, progress=None):
+        self.calls.append(f"downgrade {target}")
+        self.at = 1 if target == "0001" else 0
+
+    def backup(self, actor, path=None):
+        if self.fail_with:
+            raise self.fail_with
+        return BackupReport(path or Path("/backups/auto.sqlite3"), {"patients": 3})
+
+    def restore(self, actor, path):
+        self.calls.append(f"restore {path}")
+        return BackupReport(path, {"patients": 3})
+
+    def rotate_key(self, actor, progress=None, cancelled=None):
+        for _batch in range(3):
+            if cancelled():
+                return RotationReport(30, self.rotated, cancelled=True)
+            self.rotated += 10
+            progress(self.rotated, 30, f"patients: {self.rotated} of 30")
+        return RotationReport(30, self.rotated)

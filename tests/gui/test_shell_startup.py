@@ -1,0 +1,130 @@
+"""The start-up session with fake services: first admin, the migrations gate, the
+ask-an-admin refusal, signing out and back in, quitting."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
+
+from novamind_desktop.domain.users import Role
+from novamind_desktop.ui.admin.migrations_dialog import MigrationsDialog
+from novamind_desktop.ui.app import Session
+from novamind_desktop.ui.first_admin import FirstAdminDialog
+from novamind_desktop.ui.main_window import MainWindow
+from novamind_desktop.ui.pages import Page
+from novamind_desktop.ui.sign_in import SignInDialog
+from tests.unit.presenters.fakes import FakeAccounts, FakeAdmin
+
+
+def one_page(context) -> list[Page]:
+    widget = QWidget()
+    QVBoxLayout(widget).addWidget(QLabel("today"))
+    return [Page("today", "Today", widget)]
+
+
+def make_session(qtbot, task_runner, qsettings, accounts, admin=None, demo=False):
+    admin = admin or FakeAdmin(at=2)
+    context = SimpleNamespace(
+        services=SimpleNamespace(users=accounts, admin=admin),
+        settings=SimpleNamespace(idle_lock_minutes=10),
+        migration_status=admin.status(None),
+        database_label="sqlite:///clinic.sqlite3",
+        demo_accounts=(),
+    )
+    session = Session(context, task_runner, qsettings, demo=demo, pages=one_page)
+    session.start()
+    return session
+
+
+def sign_in(qtbot, session, username, password) -> None:
+    qtbot.waitUntil(lambda: isinstance(session.window, SignInDialog))
+    dialog = session.window
+    qtbot.addWidget(dialog)
+    dialog.username.setText(username)
+    dialog.password.setText(password)
+    dialog.sign_in_button.click()
+
+
+def test_empty_database_asks_for_the_first_admin_then_opens_the_window(
+    qtbot, task_runner, qsettings
+):
+    accounts = FakeAccounts()
+    session = make_session(qtbot, task_runner, qsettings, accounts)
+    qtbot.waitUntil(lambda: isinstance(session.window, FirstAdminDialog))
+    dialog = session.window
+    qtbot.addWidget(dialog)
+    dialog.username.setText("dana")
+    dialog.display_name.setText("Dana Fischer")
+    dialog.password.setText("the clinic's admin password")
+    dialog.repeated.setText("the clinic's admin password")
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    qtbot.addWidget(session.window)
+    assert session.window.user.username == "dana"
+    assert session.window.admin is not None
+
+
+def test_sign_out_returns_to_sign_in_and_quit_finishes(qtbot, task_runner, qsettings):
+    accounts = FakeAccounts()
+    accounts.add("maria", "maria's password", Role.FRONTDESK)
+    session = make_session(qtbot, task_runner, qsettings, accounts)
+    sign_in(qtbot, session, "maria", "maria's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    window = session.window  # not given to qtbot: the session deletes it after sign-out
+    window.sign_out()
+    qtbot.waitUntil(lambda: isinstance(session.window, SignInDialog))
+    qtbot.waitUntil(lambda: session.main_window is None)
+    sign_in(qtbot, session, "maria", "maria's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.finished) as finished:
+        session.window.close()
+    assert finished.args == [0]
+
+
+def test_quitting_at_sign_in_finishes(qtbot, task_runner, qsettings):
+    accounts = FakeAccounts()
+    accounts.add("maria", "maria's password")
+    session = make_session(qtbot, task_runner, qsettings, accounts)
+    qtbot.waitUntil(lambda: isinstance(session.window, SignInDialog))
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.finished):
+        session.window.reject()
+
+
+def test_database_behind_front_desk_is_told_to_ask_an_admin(
+    qtbot, task_runner, qsettings, screenshot
+):
+    accounts = FakeAccounts()
+    accounts.add("maria", "maria's password", Role.FRONTDESK)
+    session = make_session(qtbot, task_runner, qsettings, accounts, FakeAdmin(at=1))
+    sign_in(qtbot, session, "maria", "maria's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, QMessageBox))
+    box = session.window
+    assert "Ask an administrator" in box.text() and "0001" in box.text()
+    screenshot(box, "shell_ask_an_admin")
+    box.accept()
+    qtbot.waitUntil(lambda: isinstance(session.window, SignInDialog))
+    qtbot.addWidget(session.window)
+    assert session.main_window is None
+    qtbot.waitUntil(lambda: [a.username for a in accounts.signed_out] == ["maria"])
+
+
+def test_database_behind_admin_upgrades_first(qtbot, task_runner, qsettings, screenshot):
+    accounts = FakeAccounts()
+    accounts.add("root", "root's password", Role.ADMIN)
+    admin = FakeAdmin(at=1)
+    session = make_session(qtbot, task_runner, qsettings, accounts, admin)
+    sign_in(qtbot, session, "root", "root's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, MigrationsDialog))
+    dialog = session.window
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.upgrade_button.isEnabled)
+    assert "0002 — Opening hours" in dialog.pending.text().replace("<b>", "").replace("</b>", "")
+    screenshot(dialog, "shell_migrations_gate")
+    dialog.upgrade_button.click()
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    qtbot.addWidget(session.window)
+    assert admin.calls == ["upgrade 0002"]
+    assert session.context.migration_status.up_to_date
