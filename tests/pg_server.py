@@ -170,10 +170,10 @@ class PostgresServer:
         finally:
             connection.close()
 
-    def create_database(self, name: str | None = None) -> str:
-        """A new empty database; returns its name."""
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its name."""
         name = name or f"test_{uuid.uuid4().hex[:12]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"')
         return name
 
     def drop_database(self, name: str) -> None:

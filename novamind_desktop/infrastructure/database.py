@@ -103,6 +103,9 @@ def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -
     if backend == "sqlite":
         return _sqlite_engine(url, for_migrations)
     if backend == "postgresql":
+        if url.drivername == "postgresql":
+            # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://; we ship psycopg2.
+            url = url.set(drivername="postgresql+psycopg2")
         kwargs: dict[str, Any] = {"connect_args": postgres_connect_args(url)}
         if for_migrations:
             kwargs["poolclass"] = NullPool

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,9 +76,19 @@ class SqlUserRepository:
         return self._record(user_id).password_hash
 
     def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
-        record = self._record(user_id)
-        with guarded_write(self._session, "user", user_id):
-            record.password_hash = password_hash
+        """Does not bump the version: a User loaded elsewhere (which never carries the hash)
+        is not made stale by a password change, so sign-in bookkeeping can still save it."""
+        self._record(user_id)
+        self._session.execute(
+            update(UserRecord)
+            .where(UserRecord.id == user_id)
+            .values(
+                password_hash=password_hash,
+                updated_at=self._session.info["clock"].now(),
+                updated_by=self._session.info["actor"].username,
+            ),
+            execution_options={"synchronize_session": "fetch"},
+        )
 
     def save(self, user: User) -> User:
         record = self._record(user.id)

@@ -1,0 +1,76 @@
+"""Sample clinic data for the storage tests: distinctive values easy to spot in raw bytes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import Engine, select
+
+from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
+from novamind_desktop.domain.patients import Patient, PatientDetails
+from novamind_desktop.domain.users import Role, User
+from novamind_desktop.services.ports import UnitOfWork
+
+MONDAY_9 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+
+DETAILS = PatientDetails(
+    first_name="Zoë",
+    last_name="Quillfeather-O'Brien",
+    date_of_birth=date(1983, 7, 19),
+    phone="+441632960961",
+    email="zoe.quillfeather@example.org",
+    address_line="17 Marigold Crescent",
+    city="Llanfairfechan",
+    postal_code="LL33 0XQ",
+    country="Wales",
+    insurance_provider="Northwind Mutual",
+    insurance_member_id="NWM-88412937",
+    emergency_contact_name="Bartholomew Quillfeather",
+    emergency_contact_phone="+441632960999",
+)
+
+# Every stored PHI value the raw-bytes tests look for (the DOB as typed and as stored).
+PHI_VALUES = [v for v in (*(str(getattr(DETAILS, f)) for f in DETAILS.__dataclass_fields__),) if v]
+APPOINTMENT_NOTE = "Discussed insomnia after bereavement"
+
+
+def details(**changes: Any) -> PatientDetails:
+    return replace(DETAILS, **changes)
+
+
+def new_patient(**changes: Any) -> Patient:
+    return Patient(id=uuid4(), details=details(**changes))
+
+
+def add_clinician(uow: UnitOfWork, username: str = "dr.okafor") -> User:
+    user = User(uuid4(), username, f"Dr {username.title()}", Role.CLINICIAN)
+    return uow.users.add(user, "scrypt$not-a-real-hash")
+
+
+def booking(
+    patient_id: UUID,
+    clinician_id: UUID,
+    start: datetime = MONDAY_9,
+    minutes: int = 50,
+    status: AppointmentStatus = AppointmentStatus.SCHEDULED,
+    **changes: Any,
+) -> Appointment:
+    return Appointment(
+        id=uuid4(),
+        patient_id=patient_id,
+        clinician_id=clinician_id,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        appointment_type="therapy",
+        status=status,
+        **changes,
+    )
+
+
+def raw_row(engine: Engine, table: Any, row_id: UUID) -> Any:
+    """One row read with plain Core SQL, bypassing repositories and decryption."""
+    with engine.connect() as connection:
+        return connection.execute(select(table).where(table.c.id == row_id)).one()
