@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from uuid import UUID, uuid4
 
 from novamind_desktop.domain.audit import AuditAction
@@ -23,12 +23,16 @@ from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from novamind_desktop.services.search import PatientSearchIndex
 from novamind_desktop.services.search_text import normalise
 
+# Workstation clocks differ a little; re-reading a few seconds twice costs nothing.
+_CLOCK_SKEW = timedelta(seconds=30)
+
 
 class PatientService:
     """Patient records. Every read is audited per patient, every write with the changed fields.
 
     `search_index`, when given, is kept current after each write on this workstation and is
-    used to find patients with the same phone number without decrypting every row.
+    used to find patients with the same phone number without decrypting every row each time
+    (it is loaded on the first duplicate check if nobody has built it yet).
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class PatientService:
         self._clock = clock
         self._tz = clinic_tz
         self._index = search_index
+        self._index_loaded_at: datetime | None = None
 
     def _today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
@@ -153,7 +158,7 @@ class PatientService:
         actor.require(Permission.READ_PATIENTS)
         with self._uow(actor) as uow:
             found: dict[UUID, Patient] = {}
-            for patient in self._same_person_candidates(uow, raw):
+            for patient in self._same_person_candidates(uow, actor, raw):
                 if patient.id != exclude_id:
                     found[patient.id] = patient
             for patient in found.values():
@@ -161,7 +166,9 @@ class PatientService:
             uow.commit()
         return _by_name(list(found.values()))
 
-    def _same_person_candidates(self, uow: UnitOfWork, raw: dict[str, str]) -> list[Patient]:
+    def _same_person_candidates(
+        self, uow: UnitOfWork, actor: Actor, raw: dict[str, str]
+    ) -> list[Patient]:
         text = {k: (v or "").strip() for k, v in raw.items()}
         found: list[Patient] = []
         name = normalise(f"{text.get('first_name', '')} {text.get('last_name', '')}").split()
@@ -177,19 +184,38 @@ class PatientService:
             found += [by_email] if by_email is not None else []
         phone = normalise_phone(text.get("phone", "")).lstrip("+")
         if len(phone) >= 6:
-            found += self._same_phone(uow, phone)
+            found += self._same_phone(uow, actor, phone)
         return found
 
-    def _same_phone(self, uow: UnitOfWork, digits: str) -> list[Patient]:
-        if self._index is not None and len(self._index):
-            ids = self._index.phone_matches(digits)
-            return [p for p in map(uow.patients.get, ids) if p is not None]
+    def _same_phone(self, uow: UnitOfWork, actor: Actor, digits: str) -> list[Patient]:
+        index = self._current_index(uow, actor)
+        if index is not None:
+            return [p for p in map(uow.patients.get, index.phone_matches(digits)) if p]
         # Without an index every phone must be decrypted: correct, but slow on large clinics.
         return [
             p
             for p in uow.patients.list_all()
             if normalise_phone(p.details.phone).lstrip("+") == digits
         ]
+
+    def _current_index(self, uow: UnitOfWork, actor: Actor) -> PatientSearchIndex | None:
+        """The service's index, loaded on first use and then refreshed from `updated_at`, so
+        changes from other workstations are seen too."""
+        if self._index is None:
+            return None
+        now = self._clock.now()
+        if self._index_loaded_at is None:
+            patients = uow.patients.list_all()
+            self._index.build(patients)
+            detail = f"duplicate check loaded {len(patients)} patients"
+            audit_trail.record(
+                uow, self._clock, actor, AuditAction.READ, PATIENT_INDEX, None, detail
+            )
+        else:
+            for patient in uow.patients.changed_since(self._index_loaded_at - _CLOCK_SKEW):
+                self._index.upsert(patient)
+        self._index_loaded_at = now
+        return self._index
 
     def all_for_index(self, actor: Actor) -> list[Patient]:
         """Every patient, for building the search index (audited once, with the count)."""

@@ -191,3 +191,13 @@ def test_birthdays_are_checked_against_the_clinics_date(uow_factory, clock, fron
     assert service.register(frontdesk, born_today).details.date_of_birth == date(2025, 6, 2)
     with pytest.raises(ValidationFailed):
         service.register(frontdesk, {**RAW, "email": "", "date_of_birth": "2025-06-03"})
+
+
+def test_the_phone_check_sees_patients_registered_on_another_workstation(
+    service, uow_factory, clock, frontdesk
+):
+    assert service.possible_duplicates(frontdesk, {"phone": "+49 30 5550101"}) == []
+    elsewhere = PatientService(uow_factory, clock)  # another workstation, its own memory
+    clock.advance(seconds=10)
+    patient = elsewhere.register(frontdesk, RAW)
+    assert service.possible_duplicates(frontdesk, {"phone": "+49 30 5550101"}) == [patient]
