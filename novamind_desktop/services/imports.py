@@ -1,0 +1,265 @@
+"""Importing patients and appointments from rows a file reader has already parsed.
+
+Each row is its own unit of work, so one bad row never costs the good ones. Importing the
+same file twice changes nothing: a row already stored is counted, not duplicated. Reasons for
+refusal name the column and the problem, never the value (it may be PHI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import Enum
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from novamind_desktop.domain.appointments import (
+    BLOCKING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    validate_times,
+)
+from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.errors import DomainError, FieldError, ValidationFailed
+from novamind_desktop.domain.patients import (
+    PATIENT_FIELDS,
+    Patient,
+    PatientDetails,
+    normalise_email,
+    validate_patient,
+)
+from novamind_desktop.domain.users import Actor, Permission, Role
+from novamind_desktop.services import appointment_rules as rules
+from novamind_desktop.services import audit_trail
+from novamind_desktop.services.audit_trail import APPOINTMENT, PATIENT
+from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+APPOINTMENT_FIELDS: tuple[str, ...] = (
+    "patient_email",
+    "clinician_username",
+    "start",
+    "end",
+    "appointment_type",
+    "status",
+    "virtual",
+    "location",
+    "notes",
+)
+UTC_ZONE = ZoneInfo("UTC")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"", "false", "no", "n", "0"}
+
+Rows = Iterable[tuple[int, Mapping[str, str]]]  # (line number in the file, column -> text)
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    already_present: int = 0
+    refused: list[RefusedRow] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        """The command line's: 0 when every row was accepted (or already there), 1 otherwise."""
+        return 1 if self.refused else 0
+
+
+class _Outcome(Enum):
+    ACCEPTED = "accepted"
+    PRESENT = "already present"
+
+
+class ImportService:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, clinic_tz: ZoneInfo = UTC_ZONE
+    ):
+        self._uow = uow_factory
+        self._clock = clock
+        self._tz = clinic_tz
+
+    def import_patients(self, actor: Actor, rows: Rows) -> ImportReport:
+        """Columns as in the patient CSV header; `date_of_birth` is ISO YYYY-MM-DD."""
+        actor.require(Permission.WRITE_PATIENTS)
+        today = self._clock.now().astimezone(self._tz).date()
+        return _run(rows, lambda line, row: self._patient(actor, line, row, today))
+
+    def import_appointments(self, actor: Actor, rows: Rows) -> ImportReport:
+        """Columns as in the appointment CSV header; `start`/`end` ISO 8601 with an offset."""
+        actor.require(Permission.WRITE_APPOINTMENTS)
+        return _run(rows, lambda line, row: self._appointment(actor, line, row))
+
+    def _patient(self, actor: Actor, line: int, row: Mapping[str, str], today: date) -> _Outcome:
+        _refuse_unknown_columns(row, PATIENT_FIELDS)
+        details = validate_patient(dict(row), today)
+        with self._uow(actor) as uow:
+            if _patient_stored(uow, details):
+                return _Outcome.PRESENT
+            patient = uow.patients.add(Patient(id=uuid4(), details=details))
+            self._audit(uow, actor, PATIENT, patient.id, line)
+            uow.commit()
+        return _Outcome.ACCEPTED
+
+    def _appointment(self, actor: Actor, line: int, row: Mapping[str, str]) -> _Outcome:
+        _refuse_unknown_columns(row, APPOINTMENT_FIELDS)
+        wanted = _parse_appointment(row)
+        with self._uow(actor) as uow:
+            patient = uow.patients.find_by_email(wanted.patient_email)
+            if patient is None:
+                raise _invalid("patient_email", "No patient has this email address.")
+            clinician = uow.users.by_username(wanted.clinician_username)
+            if clinician is None or clinician.role is not Role.CLINICIAN:
+                raise _invalid("clinician_username", "No clinician has this user name.")
+            rules.appointment_type(uow, wanted.appointment_type)
+            booked = uow.appointments.in_range(wanted.start, wanted.end, [clinician.id])
+            if any(
+                (a.patient_id, a.start, a.end) == (patient.id, wanted.start, wanted.end)
+                for a in booked
+            ):
+                return _Outcome.PRESENT
+            if wanted.status in BLOCKING_STATUSES:
+                times = [(wanted.start, wanted.end)]
+                rules.refuse_clashes(uow, clinician.id, times, set(), self._tz)
+            changed = wanted.status is not AppointmentStatus.SCHEDULED
+            appointment = Appointment(
+                id=uuid4(),
+                patient_id=patient.id,
+                clinician_id=clinician.id,
+                start=wanted.start,
+                end=wanted.end,
+                appointment_type=wanted.appointment_type,
+                status=wanted.status,
+                notes=wanted.notes,
+                virtual=wanted.virtual,
+                location=wanted.location,
+                status_changed_at=self._clock.now() if changed else None,
+                status_changed_by=actor.username if changed else None,
+            )
+            stored = uow.appointments.add(appointment)
+            self._audit(uow, actor, APPOINTMENT, stored.id, line)
+            uow.commit()
+        return _Outcome.ACCEPTED
+
+    def _audit(self, uow: UnitOfWork, actor: Actor, entity: str, ident: UUID, line: int) -> None:
+        detail = f"line {line}"
+        audit_trail.record(uow, self._clock, actor, AuditAction.IMPORT, entity, ident, detail)
+
+
+def _run(rows: Rows, import_row: Callable[[int, Mapping[str, str]], _Outcome]) -> ImportReport:
+    report = ImportReport()
+    for line, row in rows:
+        try:
+            outcome = import_row(line, row)
+        except DomainError as refused:
+            report.refused.append(RefusedRow(line, str(refused)))
+            continue
+        if outcome is _Outcome.ACCEPTED:
+            report.accepted += 1
+        else:
+            report.already_present += 1
+    return report
+
+
+def _invalid(column: str, message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(column, message)])
+
+
+def _refuse_unknown_columns(row: Mapping[str, str], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(row) - set(known))
+    if unknown:
+        raise ValidationFailed([FieldError(column, "Unknown column.") for column in unknown])
+
+
+def _patient_stored(uow: UnitOfWork, details: PatientDetails) -> bool:
+    """By email when there is one; otherwise by name and date of birth."""
+    if details.email:
+        return uow.patients.find_by_email(details.email) is not None
+    name = _name_key(details)
+    return any(
+        _name_key(p.details) == name
+        for p in uow.patients.find_by_date_of_birth(details.date_of_birth)
+    )
+
+
+def _name_key(details: PatientDetails) -> tuple[str, str]:
+    return (
+        " ".join(details.first_name.casefold().split()),
+        " ".join(details.last_name.casefold().split()),
+    )
+
+
+@dataclass(frozen=True)
+class _WantedAppointment:
+    patient_email: str
+    clinician_username: str
+    start: datetime
+    end: datetime
+    appointment_type: str
+    status: AppointmentStatus
+    virtual: bool
+    location: str
+    notes: str
+
+
+def _parse_appointment(row: Mapping[str, str]) -> _WantedAppointment:
+    text = {name: (row.get(name) or "").strip() for name in APPOINTMENT_FIELDS}
+    errors: list[FieldError] = []
+    for name in ("patient_email", "clinician_username", "start", "end", "appointment_type"):
+        if not text[name]:
+            errors.append(FieldError(name, "This column is required."))
+    start = _moment(text["start"], "start", errors)
+    end = _moment(text["end"], "end", errors)
+    status = _status(text["status"], errors)
+    virtual = text["virtual"].lower()
+    if virtual not in _TRUE | _FALSE:
+        errors.append(FieldError("virtual", "Write true or false."))
+    if start is not None and end is not None:
+        try:
+            validate_times(start, end)
+        except ValidationFailed as bad:
+            errors.extend(bad.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert start is not None and end is not None and status is not None
+    return _WantedAppointment(
+        patient_email=normalise_email(text["patient_email"]),
+        clinician_username=text["clinician_username"].lower(),
+        start=start,
+        end=end,
+        appointment_type=text["appointment_type"],
+        status=status,
+        virtual=virtual in _TRUE,
+        location=text["location"],
+        notes=text["notes"],
+    )
+
+
+def _moment(text: str, column: str, errors: list[FieldError]) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        errors.append(
+            FieldError(column, "Write the time as ISO 8601, like 2025-06-02T09:00+02:00.")
+        )
+        return None
+    if moment.tzinfo is None:
+        errors.append(FieldError(column, "The time needs its UTC offset, like +02:00."))
+        return None
+    return moment.astimezone(UTC)
+
+
+def _status(text: str, errors: list[FieldError]) -> AppointmentStatus | None:
+    try:
+        return AppointmentStatus(text.lower().replace(" ", "_").replace("-", "_") or "scheduled")
+    except ValueError:
+        names = ", ".join(s.value for s in AppointmentStatus)
+        errors.append(FieldError("status", f"Use one of: {names}."))
+        return None
