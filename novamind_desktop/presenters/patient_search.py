@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -41,9 +41,25 @@ class PatientRow:
     phone: str
     next_appointment: str
     active: bool = True
+    age: int | None = None
+
+    @property
+    def born_text(self) -> str:
+        """ "27 Mar 1984 (45)": the age tells two namesakes apart at a glance."""
+        try:
+            born = date.fromisoformat(self.date_of_birth)
+        except ValueError:
+            return self.date_of_birth
+        return f"{born:%d %b %Y}" + (f" ({self.age})" if self.age is not None else "")
 
 
-def row_from_hit(hit: SearchHit, format_when: Callable[[datetime], str]) -> PatientRow:
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def row_from_hit(
+    hit: SearchHit, format_when: Callable[[datetime], str], today: date | None = None
+) -> PatientRow:
     when = hit.next_appointment
     return PatientRow(
         patient_id=hit.patient_id,
@@ -52,6 +68,7 @@ def row_from_hit(hit: SearchHit, format_when: Callable[[datetime], str]) -> Pati
         phone=hit.phone,
         next_appointment=format_when(when) if when is not None else "",
         active=hit.active,
+        age=age_on(hit.date_of_birth, today) if today else None,
     )
 
 
@@ -99,7 +116,9 @@ class PatientDirectory:
         started = now(self.services)
         patients = self.services.patients.all_for_index(self.actor)
         upcoming = self._next_appointments(started)
-        index = PatientSearchIndex()
+        # The services may share one index (PatientService uses it for duplicate phones).
+        shared = getattr(self.services, "search_index", None)
+        index = shared if isinstance(shared, PatientSearchIndex) else PatientSearchIndex()
         index.build(patients, upcoming)
         return index, started, upcoming
 
@@ -173,7 +192,9 @@ class PatientDirectory:
     def search(self, query: str, limit: int = RESULT_LIMIT) -> list[PatientRow]:
         if self.index is None or not query.strip():
             return []
-        return [row_from_hit(h, self.format_when) for h in self.index.search(query, limit)]
+        today = now(self.services).astimezone(self.tz).date()
+        hits = self.index.search(query, limit)
+        return [row_from_hit(h, self.format_when, today) for h in hits]
 
     def format_when(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.tz):%a %d %b %Y %H:%M}"

@@ -36,6 +36,11 @@ class Page:
 
 
 def role_pages(context: PageContext) -> list[Page]:
-    """Pages for context.actor's role, in navigation order. Wired by the feature areas."""
-    pages: list[Page] = []
-    return pages
+    """Pages for context.actor's role, in navigation order. Wired by the feature areas.
+
+    Front desk: Appointment book, Patients. Clinician: My schedule, Patients (read-only),
+    Digital twins. Admin: all of them (the Admin menu is the main window's).
+    """
+    from novamind_desktop.ui.frontdesk.pages import frontdesk_pages
+
+    return frontdesk_pages(context)

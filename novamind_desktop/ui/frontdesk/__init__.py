@@ -1,0 +1,1 @@
+"""Front desk: the patient registry and the appointment book."""

@@ -1,0 +1,160 @@
+"""The appointment book's toolbar: date, day or week, which clinicians, book, day sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from PySide6.QtCore import QDate, QSignalBlocker, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+from novamind_desktop.domain.users import User
+from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
+
+
+class BookToolbar(QWidget):
+    new_booking = Signal()
+    day_sheet = Signal()
+
+    def __init__(self, presenter: AppointmentBookPresenter, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.presenter = presenter
+        self.clinician_actions: dict[UUID, QAction] = {}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 4)
+        for text, tip, slot in (
+            ("◀", "Previous day or week (Alt+Left)", lambda: presenter.step(-1)),
+            ("Today", "Go to today (Ctrl+T)", presenter.today),
+            ("▶", "Next day or week (Alt+Right)", lambda: presenter.step(1)),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        self.date_edit = QDateEdit()
+        self.date_edit.setObjectName("bookDate")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit.dateChanged.connect(lambda d: presenter.go_to(d.toPython()))
+        row.addWidget(self.date_edit)
+        self.heading = QLabel()
+        self.heading.setObjectName("bookHeading")
+        self.heading.setStyleSheet("font-weight:600;font-size:13pt;padding-left:8px;")
+        row.addWidget(self.heading, 1)
+        row.addWidget(self._mode_buttons())
+        self.clinician_button = QToolButton()
+        self.clinician_button.setObjectName("clinicianChooser")
+        self.clinician_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.clinician_menu = QMenu(self.clinician_button)
+        self.clinician_button.setMenu(self.clinician_menu)
+        row.addWidget(self.clinician_button)
+        self.week_combo = QComboBox()
+        self.week_combo.setObjectName("weekClinician")
+        self.week_combo.currentIndexChanged.connect(self._week_clinician_chosen)
+        row.addWidget(self.week_combo)
+        self.cancelled_box = QCheckBox("Show cancelled")
+        self.cancelled_box.toggled.connect(presenter.set_show_cancelled)
+        row.addWidget(self.cancelled_box)
+        self.book_button = QPushButton("New booking…")
+        self.book_button.setObjectName("newBookingButton")
+        self.book_button.setShortcut("Ctrl+B")
+        self.book_button.setToolTip("Book an appointment (Ctrl+B)")
+        self.book_button.clicked.connect(self.new_booking)
+        self.book_button.setVisible(presenter.can_book)
+        row.addWidget(self.book_button)
+        sheet = QPushButton("Day sheet…")
+        sheet.setObjectName("daySheetButton")
+        sheet.setToolTip("Print or save the day's list as PDF (Ctrl+P)")
+        sheet.setShortcut("Ctrl+P")
+        sheet.clicked.connect(self.day_sheet)
+        row.addWidget(sheet)
+        self._sync_mode()
+
+    def _mode_buttons(self) -> QWidget:
+        box = QWidget()
+        line = QHBoxLayout(box)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(0)
+        self.mode_group = QButtonGroup(box)
+        for mode, text in (("day", "Day"), ("week", "Week")):
+            button = QToolButton()
+            button.setObjectName(f"{mode}Mode")
+            button.setText(text)
+            button.setCheckable(True)
+            button.setChecked(self.presenter.mode == mode)
+            button.clicked.connect(lambda _=False, m=mode: self._set_mode(m))
+            self.mode_group.addButton(button)
+            line.addWidget(button)
+        return box
+
+    def _set_mode(self, mode: str) -> None:
+        self.presenter.set_mode(mode)  # type: ignore[arg-type]
+        self._sync_mode()
+
+    def _sync_mode(self) -> None:
+        week = self.presenter.mode == "week"
+        own = self.presenter.own_schedule
+        self.clinician_button.setVisible(not week and not own)
+        self.week_combo.setVisible(week and not own)
+        for button in self.mode_group.buttons():
+            button.setChecked(button.objectName() == f"{self.presenter.mode}Mode")
+
+    def set_heading(self, heading: str, day: QDate) -> None:
+        self.heading.setText(heading)
+        with QSignalBlocker(self.date_edit):
+            self.date_edit.setDate(day)
+        self._sync_mode()
+
+    def set_clinicians(self, clinicians: Sequence[User], selected: Sequence[UUID]) -> None:
+        self.clinician_menu.clear()
+        self.clinician_actions = {}
+        everyone = self.clinician_menu.addAction("Show all clinicians")
+        everyone.triggered.connect(lambda: self._choose([c.id for c in clinicians]))
+        self.clinician_menu.addSeparator()
+        for clinician in clinicians:
+            action = self.clinician_menu.addAction(clinician.display_name)
+            action.setCheckable(True)
+            action.setChecked(clinician.id in selected)
+            action.toggled.connect(lambda _=False: self._choose(self._checked()))
+            self.clinician_actions[clinician.id] = action
+        with QSignalBlocker(self.week_combo):
+            self.week_combo.clear()
+            for clinician in clinicians:
+                self.week_combo.addItem(clinician.display_name, clinician.id)
+            week = self.presenter.week_clinician
+            index = next((n for n, c in enumerate(clinicians) if c.id == week), 0)
+            self.week_combo.setCurrentIndex(index)
+        self._label_clinicians()
+
+    def _checked(self) -> list[UUID]:
+        return [cid for cid, action in self.clinician_actions.items() if action.isChecked()]
+
+    def _choose(self, ids: list[UUID]) -> None:
+        for cid, action in self.clinician_actions.items():
+            with QSignalBlocker(action):
+                action.setChecked(cid in ids)
+        self.presenter.set_selected(ids)
+        self._label_clinicians()
+
+    def _label_clinicians(self) -> None:
+        shown, total = len(self._checked()), len(self.clinician_actions)
+        text = "All clinicians" if shown == total else f"Clinicians: {shown} of {total}"
+        self.clinician_button.setText(text)
+
+    def _week_clinician_chosen(self, index: int) -> None:
+        clinician = self.week_combo.itemData(index)
+        if clinician is not None:
+            self.presenter.set_week_clinician(clinician)

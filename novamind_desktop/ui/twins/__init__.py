@@ -1,0 +1,1 @@
+"""Digital twins: charts of a patient's twin and the clinician's review."""

@@ -1,0 +1,198 @@
+"""A small real clinic for the front-desk GUI tests: a migrated SQLite file, the real services,
+three clinicians, a handful of patients and Monday's book. No fakes below the UI."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMainWindow, QStackedWidget
+
+from novamind_desktop.domain.appointments import Appointment
+from novamind_desktop.domain.patients import Patient
+from novamind_desktop.domain.twins import DigitalTwin
+from novamind_desktop.domain.users import Actor, Role, User
+from novamind_desktop.infrastructure import migrations
+from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.database import make_engine
+from novamind_desktop.infrastructure.demo_twins import twin_documents
+from novamind_desktop.infrastructure.key_check import verify_key
+from novamind_desktop.infrastructure.keys import generate_key, load_keyring
+from novamind_desktop.infrastructure.keys import KEY_VAR
+from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
+from novamind_desktop.services.appointments import AppointmentService, BookingRequest
+from novamind_desktop.services.patients import PatientService
+from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.ui.pages import Page, PageContext
+
+CLINIC_TZ = ZoneInfo("Europe/London")
+MONDAY = date(2030, 3, 4)
+# 08:55 on a Monday, the moment the front desk opens the book.
+OPENING_TIME = datetime(2030, 3, 4, 8, 55, tzinfo=UTC)
+
+PATIENTS: tuple[dict[str, str], ...] = (
+    {"first_name": "Jürgen", "last_name": "Müller", "date_of_birth": "1984-03-27",
+     "phone": "+49 151 2345 6789", "email": "j.mueller@example.de"},
+    {"first_name": "Siobhán", "last_name": "O'Brien", "date_of_birth": "1990-01-02",
+     "phone": "01632 960123"},
+    {"first_name": "Søren", "last_name": "Ødegaard", "date_of_birth": "1975-11-30",
+     "phone": "+45 20 12 34 56", "email": "soren@example.dk"},
+    {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1969-12-10",
+     "phone": "020 7946 0018"},
+    {"first_name": "Zoë", "last_name": "Adams", "date_of_birth": "2001-05-05",
+     "phone": "07700 900123", "email": "zoe.adams@example.org"},
+)  # fmt: skip
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class ClinicServices:
+    """What the pages use of AppServices (the registry's dataclass when it is there)."""
+
+    patients: PatientService
+    appointments: AppointmentService
+    clock: Clock
+    search_index: PatientSearchIndex
+    twins: Any = None
+
+
+@dataclass
+class Clinic:
+    services: ClinicServices
+    uow: Any
+    clock: Clock
+    clinicians: list[User]
+    desk: Actor
+    patients: dict[str, Patient] = field(default_factory=dict)
+    booked: list[Appointment] = field(default_factory=list)
+
+    def patient(self, last_name: str) -> Patient:
+        return self.patients[last_name]
+
+    def at(self, hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CLINIC_TZ)
+
+    def book(self, last_name: str, clinician: int, hour: int, minute: int = 0, **kw: Any):
+        request = BookingRequest(
+            patient_id=self.patient(last_name).id,
+            clinician_id=self.clinicians[clinician].id,
+            start=self.at(hour, minute).astimezone(UTC),
+            appointment_type=kw.pop("kind", "therapy"),
+            location=kw.pop("location", "Room 1"),
+            **kw,
+        )
+        appointment = self.services.appointments.book(self.desk, request)
+        self.booked.append(appointment)
+        return appointment
+
+    def stored(self, appointment_id: UUID) -> Appointment:
+        return self.services.appointments.get(self.desk, appointment_id)
+
+    def on_day(self, day: date = MONDAY) -> list[Any]:
+        start = datetime(day.year, day.month, day.day, tzinfo=CLINIC_TZ)
+        return self.services.appointments.schedule(self.desk, start, start + timedelta(days=1))
+
+
+def _add_user(uow_factory: Any, admin: Actor, name: str, display: str, role: Role) -> User:
+    with uow_factory(admin) as uow:
+        user = uow.users.add(User(uuid4(), name, display, role), "not-a-real-hash")
+        uow.commit()
+    return user
+
+
+def _add_twin(uow_factory: Any, admin: Actor, patient: Patient) -> None:
+    docs = twin_documents(random.Random(11), MONDAY, "2030-03-04T07:00:00+00:00")
+    twin = DigitalTwin(uuid4(), patient.id, **docs, last_updated=OPENING_TIME)
+    with uow_factory(admin) as uow:
+        uow.twins.add(twin)
+        uow.commit()
+
+
+def build_clinic(tmp_path: Path) -> Clinic:
+    url = f"sqlite:///{tmp_path / 'frontdesk.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    cipher = FieldCipher(load_keyring({KEY_VAR: generate_key()}))
+    clock = Clock(OPENING_TIME)
+    verify_key(engine, cipher, clock)
+    uow_factory = make_uow_factory(engine, cipher, clock)
+    admin = Actor.command_line("tests")
+    clinicians = [
+        _add_user(uow_factory, admin, login, display, Role.CLINICIAN)
+        for login, display in (
+            ("rivera", "Dr Amara Rivera"),
+            ("chen", "Dr Tom Chen"),
+            ("okafor", "Sam Okafor"),
+        )
+    ]
+    desk_user = _add_user(uow_factory, admin, "desk", "Front Desk", Role.FRONTDESK)
+    index = PatientSearchIndex()
+    services = ClinicServices(
+        PatientService(uow_factory, clock, clinic_tz=CLINIC_TZ, search_index=index),
+        AppointmentService(uow_factory, clock, CLINIC_TZ),
+        clock,
+        index,
+    )
+    twins = _twin_service(uow_factory, clock)
+    services.twins = twins
+    clinic = Clinic(services, uow_factory, clock, clinicians, Actor.of(desk_user))
+    for raw in PATIENTS:
+        patient = services.patients.register(admin, raw)
+        clinic.patients[patient.details.last_name] = patient
+    _add_twin(uow_factory, admin, clinic.patient("Müller"))
+    return clinic
+
+
+def _twin_service(uow_factory: Any, clock: Clock) -> Any:
+    try:
+        from novamind_desktop.services.twins import TwinService
+    except ImportError:  # the services helper has not landed it yet
+        return None
+    return TwinService(uow_factory, clock)
+
+
+class HostWindow(QMainWindow):
+    """The parts of the main window the pages use: data_changed, show_page, a status bar."""
+
+    data_changed = Signal(str)
+    locked_changed = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.pages: list[Page] = []
+        self.statusBar()
+        self.resize(1366, 768)
+
+    def add_pages(self, pages: list[Page]) -> None:
+        self.pages = pages
+        for page in pages:
+            self.stack.addWidget(page.widget)
+
+    def show_page(self, key: str) -> bool:
+        for page in self.pages:
+            if page.key == key:
+                self.stack.setCurrentWidget(page.widget)
+                return True
+        return False
+
+
+def page_context(clinic: Clinic, runner: Any, window: HostWindow, actor: Actor) -> PageContext:
+    return PageContext(clinic.services, runner, actor, window, window.data_changed.emit)  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""A receptionist finding patients: type, see results, Enter opens; Ctrl+F from anywhere."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from novamind_desktop.domain.users import Actor, Role
+from novamind_desktop.services.patients import PatientService
+from novamind_desktop.ui.frontdesk.pages import frontdesk_pages
+from novamind_desktop.ui.frontdesk.patient_dialog import PatientDialog
+from novamind_desktop.ui.frontdesk.search_page import PatientSearchPage
+from tests.gui.frontdesk_clinic import CLINIC_TZ, HostWindow, build_clinic, page_context
+
+
+@pytest.fixture
+def desk(qtbot, tmp_path, task_runner):
+    clinic = build_clinic(tmp_path)
+    window = HostWindow()
+    qtbot.addWidget(window)
+    pages = frontdesk_pages(page_context(clinic, task_runner, window, clinic.desk))
+    window.add_pages(pages)
+    window.show()
+    search = next(p.widget for p in pages if isinstance(p.widget, PatientSearchPage))
+    qtbot.waitUntil(lambda: search.frontdesk.directory.ready)
+    return clinic, window, search
+
+
+def type_query(qtbot, search: PatientSearchPage, text: str) -> None:
+    search.search_box.clear()
+    qtbot.keyClicks(search.search_box, text)
+    # The debounce timer runs the search ~120 ms after the last key.
+    qtbot.waitUntil(lambda: not search._debounce.isActive())
+
+
+def names(search: PatientSearchPage) -> list[str]:
+    return [search.model.row_at(n).name for n in range(search.model.rowCount())]
+
+
+def test_find_as_you_type_ignoring_case_and_accents(qtbot, desk, qtmodeltester, screenshot):
+    clinic, window, search = desk
+    window.show_page("patients")
+    clinic.book("Müller", 0, 10)
+    search.frontdesk.directory.poll()  # the next appointment column
+    qtbot.waitUntil(lambda: not search.frontdesk.directory._polling)
+    for query, expected in (
+        ("mull", ["Jürgen Müller"]),
+        ("obri", ["Siobhán O'Brien"]),
+        ("sor", ["Søren Ødegaard"]),
+        ("27/03/1984", ["Jürgen Müller"]),
+        ("1975-11-30", ["Søren Ødegaard"]),
+        ("9460", ["Ada Lovelace"]),
+        ("zoe.adams@", ["Zoë Adams"]),
+    ):
+        type_query(qtbot, search, query)
+        assert names(search) == expected, query
+    type_query(qtbot, search, "mull")
+    assert search.model.row_at(0).next_appointment == "Mon 04 Mar 2030 10:00"
+    assert search.summary.text() == "1 patient found."
+    qtmodeltester.check(search.model)
+    type_query(qtbot, search, "a")
+    qtmodeltester.check(search.model)
+    assert sorted(names(search)) == ["Ada Lovelace", "Zoë Adams"]
+    screenshot(window, "frontdesk_patient_search")
+
+
+def test_enter_opens_the_patient(qtbot, desk):
+    clinic, window, search = desk
+    window.show_page("patients")
+    type_query(qtbot, search, "lovelace")
+    qtbot.keyClick(search.search_box, Qt.Key.Key_Return)
+    dialog = _wait_for_dialog(qtbot)
+    qtbot.waitUntil(lambda: dialog.edits["last_name"].text() == "Lovelace")
+    assert dialog.edits["phone"].text() == "02079460018"  # stored normalised
+    assert dialog.windowTitle() == "Patient — Ada Lovelace"
+    dialog.close()
+
+
+def test_ctrl_f_jumps_to_the_search_box_from_another_page(qtbot, desk):
+    clinic, window, search = desk
+    window.show_page("appointment_book")
+    assert window.stack.currentWidget() is not search
+    action = next(a for a in window.actions() if a.objectName() == "findPatientAction")
+    assert action.shortcut().toString() == "Ctrl+F"
+    action.trigger()
+    assert window.stack.currentWidget() is search
+    qtbot.waitUntil(lambda: search.search_box.hasFocus() or not window.isActiveWindow())
+
+
+def test_changes_from_another_workstation_appear_after_a_poll(qtbot, desk):
+    clinic, window, search = desk
+    window.show_page("patients")
+    elsewhere = PatientService(clinic.uow, clinic.clock, clinic_tz=CLINIC_TZ)  # no shared index
+    clinic.clock.advance(seconds=20)
+    elsewhere.register(
+        clinic.desk,
+        {"first_name": "Niamh", "last_name": "Walsh", "date_of_birth": "1988-08-08",
+         "phone": "0851234567"},
+    )  # fmt: skip
+    type_query(qtbot, search, "walsh")
+    assert names(search) == []
+    search.frontdesk.poll_timer.timeout.emit()  # what the 15-second timer does
+    qtbot.waitUntil(lambda: names(search) == ["Niamh Walsh"])
+
+
+def test_new_patient_is_prefilled_from_what_was_typed(qtbot, desk):
+    clinic, window, search = desk
+    window.show_page("patients")
+    type_query(qtbot, search, "maria lopez")
+    assert names(search) == []
+    assert "No patient matches" in search.summary.text()
+    search.new_button.click()
+    dialog = _wait_for_dialog(qtbot)
+    assert dialog.edits["first_name"].text() == "Maria"
+    assert dialog.edits["last_name"].text() == "Lopez"
+    assert dialog.windowTitle() == "Register a new patient"
+    dialog.close()
+
+
+def _wait_for_dialog(qtbot) -> PatientDialog:
+    found: list[PatientDialog] = []
+
+    def visible() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, PatientDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    qtbot.waitUntil(visible)
+    return found[-1]
+
+
+def test_front_desk_pages_and_a_clinicians_pages(qtbot, tmp_path, task_runner):
+    clinic = build_clinic(tmp_path)
+    window = HostWindow()
+    qtbot.addWidget(window)
+    desk_pages = frontdesk_pages(page_context(clinic, task_runner, window, clinic.desk))
+    assert [p.title for p in desk_pages] == ["Appointment book", "Patients"]
+    clinician = Actor.of(clinic.clinicians[0])
+    other = HostWindow()
+    qtbot.addWidget(other)
+    pages = frontdesk_pages(page_context(clinic, task_runner, other, clinician))
+    assert [p.title for p in pages] == ["My schedule", "Patients", "Digital twins"]
+    search = pages[1].widget
+    assert not search.new_button.isVisibleTo(search)
+    admin = Actor.command_line("tests")
+    third = HostWindow()
+    qtbot.addWidget(third)
+    admin_pages = frontdesk_pages(page_context(clinic, task_runner, third, admin))
+    assert [p.title for p in admin_pages] == ["Appointment book", "Patients", "Digital twins"]
+    assert admin.role is Role.ADMIN
