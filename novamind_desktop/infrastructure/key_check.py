@@ -21,13 +21,13 @@ from sqlalchemy import Connection, Engine, inspect, select
 
 from novamind_desktop.infrastructure.crypto import DecryptionError, FieldCipher
 from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, load_keyring
-from novamind_desktop.infrastructure.records import EncryptionKeyRecord, PatientRecord
+from novamind_desktop.infrastructure.records import Base
 from novamind_desktop.services.ports import Clock
 
 log = logging.getLogger(__name__)
 
-KEYS = EncryptionKeyRecord.__table__
-PATIENTS = PatientRecord.__table__
+KEYS = Base.metadata.tables["encryption_keys"]
+PATIENTS = Base.metadata.tables["patients"]
 
 
 class WrongKey(Exception):

@@ -179,15 +179,11 @@ class AppointmentRecord(Record):
 # No two blocking appointments of one clinician overlap: enforced by PostgreSQL itself
 # (btree_gist makes "=" on a uuid usable in a GiST index). SQLite checks inside the booking
 # transaction instead (repositories/appointments.py).
-AppointmentRecord.__table__.append_constraint(
+_appointments = Base.metadata.tables["appointments"]
+_appointments.append_constraint(
     ExcludeConstraint(
-        (AppointmentRecord.__table__.c.clinician_id, "="),
-        (
-            func.tstzrange(
-                AppointmentRecord.__table__.c.start_at, AppointmentRecord.__table__.c.end_at
-            ),
-            "&&",
-        ),
+        (_appointments.c.clinician_id, "="),
+        (func.tstzrange(_appointments.c.start_at, _appointments.c.end_at), "&&"),
         name=NO_OVERLAP_CONSTRAINT,
         using="gist",
         where=text("status IN (" + ", ".join(f"'{s}'" for s in BLOCKING_STATUS_VALUES) + ")"),

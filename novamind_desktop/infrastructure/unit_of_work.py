@@ -25,7 +25,18 @@ from novamind_desktop.infrastructure.repositories.opening_hours import SqlOpenin
 from novamind_desktop.infrastructure.repositories.patients import SqlPatientRepository
 from novamind_desktop.infrastructure.repositories.twins import SqlTwinRepository
 from novamind_desktop.infrastructure.repositories.users import SqlUserRepository
-from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from novamind_desktop.services.ports import (
+    AppointmentRepository,
+    AppointmentTypeRepository,
+    AuditLog,
+    Clock,
+    OpeningHoursRepository,
+    PatientRepository,
+    TwinRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UserRepository,
+)
 
 
 def _stamp(session: Session, _context: Any, _instances: Iterable[object] | None) -> None:
@@ -46,6 +57,14 @@ def _stamp(session: Session, _context: Any, _instances: Iterable[object] | None)
 
 class SqlAlchemyUnitOfWork:
     """Implements services.ports.UnitOfWork. Use once: `with uow: ...; uow.commit()`."""
+
+    patients: PatientRepository
+    appointments: AppointmentRepository
+    appointment_types: AppointmentTypeRepository
+    users: UserRepository
+    twins: TwinRepository
+    opening_hours: OpeningHoursRepository
+    audit: AuditLog
 
     def __init__(
         self,

@@ -178,14 +178,14 @@ class SqlAppointmentRepository:
     # --- helpers ---------------------------------------------------------------------------
 
     @staticmethod
-    def _overlapping(start: datetime, end: datetime) -> Select[tuple[AppointmentRecord]]:
+    def _overlapping(start: datetime, end: datetime) -> Select[AppointmentRecord]:
         return (
             select(AppointmentRecord)
             .where(AppointmentRecord.start_at < end, AppointmentRecord.end_at > start)
             .order_by(AppointmentRecord.start_at, AppointmentRecord.id)
         )
 
-    def _all(self, query: Select[tuple[AppointmentRecord]]) -> list[Appointment]:
+    def _all(self, query: Select[AppointmentRecord]) -> list[Appointment]:
         return [open_appointment(r, self._cipher) for r in self._session.scalars(query)]
 
     def _write(self, appointment_id: UUID) -> AbstractContextManager[None]:
