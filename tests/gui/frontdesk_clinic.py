@@ -23,8 +23,7 @@ from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.demo_twins import twin_documents
 from novamind_desktop.infrastructure.key_check import verify_key
-from novamind_desktop.infrastructure.keys import generate_key, load_keyring
-from novamind_desktop.infrastructure.keys import KEY_VAR
+from novamind_desktop.infrastructure.keys import KEY_VAR, generate_key, load_keyring
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
 from novamind_desktop.services.appointments import AppointmentService, BookingRequest
 from novamind_desktop.services.patients import PatientService

@@ -66,7 +66,7 @@ def test_find_as_you_type_ignoring_case_and_accents(qtbot, desk, qtmodeltester, 
 
 
 def test_enter_opens_the_patient(qtbot, desk):
-    clinic, window, search = desk
+    _clinic, window, search = desk
     window.show_page("patients")
     type_query(qtbot, search, "lovelace")
     qtbot.keyClick(search.search_box, Qt.Key.Key_Return)
@@ -78,7 +78,7 @@ def test_enter_opens_the_patient(qtbot, desk):
 
 
 def test_ctrl_f_jumps_to_the_search_box_from_another_page(qtbot, desk):
-    clinic, window, search = desk
+    _clinic, window, search = desk
     window.show_page("appointment_book")
     assert window.stack.currentWidget() is not search
     action = next(a for a in window.actions() if a.objectName() == "findPatientAction")
@@ -105,7 +105,7 @@ def test_changes_from_another_workstation_appear_after_a_poll(qtbot, desk):
 
 
 def test_new_patient_is_prefilled_from_what_was_typed(qtbot, desk):
-    clinic, window, search = desk
+    _clinic, window, search = desk
     window.show_page("patients")
     type_query(qtbot, search, "maria lopez")
     assert names(search) == []
