@@ -104,7 +104,9 @@ class AppointmentService:
         actor.require(Permission.READ_APPOINTMENTS)
         with self._uow(actor) as uow:
             appointment = rules.load(uow, appointment_id)
-        _refuse_other_clinicians(actor, appointment)
+            _refuse_other_clinicians(actor, appointment)
+            self._audit(uow, actor, AuditAction.READ, appointment_id)  # its notes are PHI
+            uow.commit()
         return appointment
 
     def for_patient(self, actor: Actor, patient_id: UUID) -> list[Appointment]:

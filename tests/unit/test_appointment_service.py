@@ -377,8 +377,9 @@ def test_next_for_patients_and_for_patient(service, frontdesk, clinician, reques
     assert [a.id for a in service.for_patient(frontdesk, patient.id)] == [sooner.id, later.id]
 
 
-def test_get_returns_the_appointment_or_not_found(service, frontdesk, request_at):
+def test_get_returns_the_appointment_audited_or_not_found(service, db, frontdesk, request_at):
     booked = service.book(frontdesk, request_at(at(2025, 6, 2, 9, 0)))
     assert isinstance(service.get(frontdesk, booked.id), Appointment)
+    assert (db.audit[-1].action, db.audit[-1].entity_id) == (AuditAction.READ, str(booked.id))
     with pytest.raises(NotFound):
         service.get(frontdesk, uuid4())

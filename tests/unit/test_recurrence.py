@@ -1,9 +1,12 @@
 """Recurring series: counts, end dates, months of different lengths, and DST in the clinic."""
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from novamind_desktop.domain.errors import ValidationFailed
 from novamind_desktop.domain.recurrence import (
@@ -100,3 +103,24 @@ def test_shifting_by_wall_clock_keeps_the_local_hour_after_dst():
     assert delta == timedelta(hours=1, minutes=30)
     moved = shift_wall_clock(after_change, delta, BERLIN)
     assert moved.astimezone(BERLIN).strftime("%H:%M") == "10:30"
+
+
+ZONES = [BERLIN, NEW_YORK, ZoneInfo("Australia/Sydney"), ZoneInfo("America/Santiago")]
+
+
+@given(
+    zone=st.sampled_from(ZONES),
+    day=st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)),
+    hour=st.integers(min_value=7, max_value=19),
+    minute=st.sampled_from([0, 15, 30, 45]),
+    frequency=st.sampled_from(list(Frequency)),
+    count=st.integers(min_value=1, max_value=30),
+)
+def test_every_occurrence_is_at_the_same_wall_clock_time(zone, day, hour, minute, frequency, count):
+    start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+    series = Recurrence(frequency, count=count).occurrences(start, start + timedelta(hours=1), zone)
+    assert len(series) == count
+    assert series[0][0] == start
+    local = [s.astimezone(zone) for s, _ in series]
+    assert all((t.hour, t.minute) == (hour, minute) for t in local)
+    assert all(a < b for a, b in pairwise(local))
