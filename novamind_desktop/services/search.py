@@ -25,11 +25,14 @@ from novamind_desktop.services.search_text import (
     DEFAULT_DATE_FORMATS,
     Term,
     name_tokens,
+    normalise,
     normalise_word,
     parse_query,
     phone_digits,
     phone_variants,
 )
+
+__all__ = ["DEFAULT_DATE_FORMATS", "PatientSearchIndex", "SearchHit", "normalise"]
 
 _TOP = "\U0010ffff"  # sorts after every character a key can hold
 
