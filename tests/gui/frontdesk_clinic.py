@@ -25,9 +25,8 @@ from novamind_desktop.infrastructure.demo_twins import twin_documents
 from novamind_desktop.infrastructure.key_check import verify_key
 from novamind_desktop.infrastructure.keys import KEY_VAR, generate_key, load_keyring
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
-from novamind_desktop.services.appointments import AppointmentService, BookingRequest
-from novamind_desktop.services.patients import PatientService
-from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.services.appointments import BookingRequest
+from novamind_desktop.services.registry import AppServices, build_app_services
 from novamind_desktop.ui.pages import Page, PageContext
 
 CLINIC_TZ = ZoneInfo("Europe/London")
@@ -61,19 +60,8 @@ class Clock:
 
 
 @dataclass
-class ClinicServices:
-    """What the pages use of AppServices (the registry's dataclass when it is there)."""
-
-    patients: PatientService
-    appointments: AppointmentService
-    clock: Clock
-    search_index: PatientSearchIndex
-    twins: Any = None
-
-
-@dataclass
 class Clinic:
-    services: ClinicServices
+    services: AppServices
     uow: Any
     clock: Clock
     clinicians: list[User]
@@ -108,13 +96,6 @@ class Clinic:
         return self.services.appointments.schedule(self.desk, start, start + timedelta(days=1))
 
 
-def _add_user(uow_factory: Any, admin: Actor, name: str, display: str, role: Role) -> User:
-    with uow_factory(admin) as uow:
-        user = uow.users.add(User(uuid4(), name, display, role), "not-a-real-hash")
-        uow.commit()
-    return user
-
-
 def _add_twin(uow_factory: Any, admin: Actor, patient: Patient) -> None:
     docs = twin_documents(random.Random(11), MONDAY, "2030-03-04T07:00:00+00:00")
     twin = DigitalTwin(uuid4(), patient.id, **docs, last_updated=OPENING_TIME)
@@ -131,26 +112,24 @@ def build_clinic(tmp_path: Path) -> Clinic:
     clock = Clock(OPENING_TIME)
     verify_key(engine, cipher, clock)
     uow_factory = make_uow_factory(engine, cipher, clock)
+    services = build_app_services(
+        uow_factory=uow_factory,
+        clock=clock,
+        hasher=FakeHasher(),
+        clinic_tz=CLINIC_TZ,
+        database_admin=None,  # type: ignore[arg-type]  # the front desk never administers
+    )
     admin = Actor.command_line("tests")
     clinicians = [
-        _add_user(uow_factory, admin, login, display, Role.CLINICIAN)
+        services.users.add_user(admin, login, display, Role.CLINICIAN, "a long password 1")
         for login, display in (
             ("rivera", "Dr Amara Rivera"),
             ("chen", "Dr Tom Chen"),
             ("okafor", "Sam Okafor"),
         )
     ]
-    desk_user = _add_user(uow_factory, admin, "desk", "Front Desk", Role.FRONTDESK)
-    index = PatientSearchIndex()
-    services = ClinicServices(
-        PatientService(uow_factory, clock, clinic_tz=CLINIC_TZ, search_index=index),
-        AppointmentService(uow_factory, clock, CLINIC_TZ),
-        clock,
-        index,
-    )
-    twins = _twin_service(uow_factory, clock)
-    services.twins = twins
-    clinic = Clinic(services, uow_factory, clock, clinicians, Actor.of(desk_user))
+    desk = services.users.add_user(admin, "desk", "Front Desk", Role.FRONTDESK, "a long password 1")
+    clinic = Clinic(services, uow_factory, clock, clinicians, Actor.of(desk))
     for raw in PATIENTS:
         patient = services.patients.register(admin, raw)
         clinic.patients[patient.details.last_name] = patient
@@ -158,12 +137,14 @@ def build_clinic(tmp_path: Path) -> Clinic:
     return clinic
 
 
-def _twin_service(uow_factory: Any, clock: Clock) -> Any:
-    try:
-        from novamind_desktop.services.twins import TwinService
-    except ImportError:  # the services helper has not landed it yet
-        return None
-    return TwinService(uow_factory, clock)
+class FakeHasher:
+    """Scrypt is slow on purpose; these tests never sign in."""
+
+    def hash(self, password: str) -> str:
+        return "test$" + password
+
+    def verify(self, password: str, encoded: str) -> bool:
+        return encoded == "test$" + password
 
 
 class HostWindow(QMainWindow):
@@ -194,4 +175,4 @@ class HostWindow(QMainWindow):
 
 
 def page_context(clinic: Clinic, runner: Any, window: HostWindow, actor: Actor) -> PageContext:
-    return PageContext(clinic.services, runner, actor, window, window.data_changed.emit)  # type: ignore[arg-type]
+    return PageContext(clinic.services, runner, actor, window, window.data_changed.emit)

@@ -33,7 +33,7 @@ class ConflictDialog(QDialog):
         self.setWindowTitle("Changed on another workstation")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(720, 480)
+        self.resize(860, 380)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "Someone saved this patient on another workstation while you were editing. "
@@ -44,19 +44,24 @@ class ConflictDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         shown = [c for c in conflicts if c.theirs != c.yours or c.you_changed]
-        self.table = QTableWidget(len(shown), 3)
+        self.table = QTableWidget(len(shown), 4)
         self.table.setObjectName("conflictTable")
-        self.table.setHorizontalHeaderLabels(["Field", "Their version (saved)", "Your version"])
+        self.table.setHorizontalHeaderLabels(
+            ["Field", "Their version (saved)", "Your version", "After re-applying yours"]
+        )
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         bold = QFont()
         bold.setBold(True)
         for row, c in enumerate(shown):
-            cells = (c.label, c.theirs or "—", c.yours or "—")
+            result = c.yours if c.you_changed else c.theirs
+            cells = (c.label, c.theirs or "—", c.yours or "—", result or "—")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 1 and c.they_changed:

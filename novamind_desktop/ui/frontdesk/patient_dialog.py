@@ -40,6 +40,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Insurance", ("insurance_provider", "insurance_member_id")),
     ("Emergency contact", ("emergency_contact_name", "emergency_contact_phone")),
 )
+# Inside the "Emergency contact" box the section title already says whose name and phone.
+SHORT_LABELS = {"emergency_contact_name": "Name", "emergency_contact_phone": "Phone"}
 REQUIRED = frozenset({"first_name", "last_name", "date_of_birth", "phone"})
 PLACEHOLDERS = {
     "date_of_birth": "e.g. 1984-03-27 or 27/03/1984",
@@ -121,7 +123,7 @@ class PatientDialog(QDialog):
             column.setSpacing(2)
             column.addWidget(edit)
             column.addWidget(error)
-            label = FIELD_LABELS[name] + (" *" if name in REQUIRED else "")
+            label = SHORT_LABELS.get(name, FIELD_LABELS[name]) + (" *" if name in REQUIRED else "")
             form.addRow(label, cell)
             self.edits[name], self.errors[name] = edit, error
         return box
