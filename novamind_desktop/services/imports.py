@@ -21,7 +21,12 @@ from novamind_desktop.domain.appointments import (
     validate_times,
 )
 from novamind_desktop.domain.audit import AuditAction
-from novamind_desktop.domain.errors import DomainError, FieldError, ValidationFailed
+from novamind_desktop.domain.errors import (
+    DomainError,
+    DuplicateEmail,
+    FieldError,
+    ValidationFailed,
+)
 from novamind_desktop.domain.patients import (
     PATIENT_FIELDS,
     Patient,
@@ -177,9 +182,16 @@ def _refuse_unknown_columns(row: Mapping[str, str], known: tuple[str, ...]) -> N
 
 
 def _patient_stored(uow: UnitOfWork, details: PatientDetails) -> bool:
-    """By email when there is one; otherwise by name and date of birth."""
+    """By email when there is one; otherwise by name and date of birth.
+
+    The name may differ (nicknames, spelling); an email already stored for someone born on
+    another day is a different person, and that row is refused with DuplicateEmail.
+    """
     if details.email:
-        return uow.patients.find_by_email(details.email) is not None
+        found = uow.patients.find_by_email(details.email)
+        if found is not None and found.details.date_of_birth != details.date_of_birth:
+            raise DuplicateEmail()
+        return found is not None
     name = _name_key(details)
     return any(
         _name_key(p.details) == name
