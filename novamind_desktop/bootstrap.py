@@ -271,3 +271,48 @@ def backup_folder(settings: Settings, engine: Engine) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("novamind-desktop", appauthor=False)) / "backups"
+
+
+def build_demo_context(settings: Settings, *, patients: int = 200, seed: int = 7) -> AppContext:
+    """A throwaway clinic: a temp SQLite file, a key that lives only in memory, sample data
+    and demo accounts. AppContext.close() deletes it all (so does process exit)."""
+    import atexit
+    import dataclasses
+    import shutil
+    import tempfile
+
+    from novamind_desktop.domain.users import Actor
+    from novamind_desktop.infrastructure.demo_data import DemoRequest, build_demo_clinic
+    from novamind_desktop.infrastructure.keys import KEY_VAR, generate_key
+    from novamind_desktop.infrastructure.passwords import ScryptPasswordHasher
+    from novamind_desktop.services.audit_trail import SystemClock
+
+    folder = Path(tempfile.mkdtemp(prefix="novamind-demo-"))
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+    demo_settings = dataclasses.replace(
+        settings,
+        database_url=f"sqlite:///{folder / 'demo.sqlite3'}",
+        key_environment={KEY_VAR: generate_key()},
+        backup_dir=folder / "backups",
+    )
+    try:
+        context = build_context(demo_settings)
+        summary = build_demo_clinic(
+            context.uow_factory,
+            context.cipher,
+            ScryptPasswordHasher(),
+            SystemClock(),
+            settings.clinic_timezone,
+            DemoRequest(patients=patients, seed=seed, demo_passwords=True),
+            actor=Actor.command_line("demo"),
+        )
+    except BaseException:
+        remove()
+        raise
+    context.demo_accounts = summary.accounts
+    context._cleanups.append(remove)
+    return context

@@ -18,12 +18,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
+from novamind_desktop.domain.errors import DomainError
 from novamind_desktop.domain.maintenance import BackupReport
 
 log = logging.getLogger(__name__)
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """A backup or restore could not be made or verified. str() is a sentence for the user."""
 
 

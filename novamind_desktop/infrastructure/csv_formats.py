@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from novamind_desktop.domain.errors import DomainError
+
 PATIENT_HEADER: tuple[str, ...] = (
     "first_name",
     "last_name",
@@ -46,7 +48,7 @@ Row = dict[str, str]
 EXTRA_CELLS = "__extra_cells__"
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file as a whole cannot be imported. str() is one sentence naming the problem."""
 
 

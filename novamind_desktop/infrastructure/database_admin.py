@@ -10,11 +10,13 @@ exact restore command.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, select
 
+from novamind_desktop.domain.errors import DomainError
 from novamind_desktop.domain.maintenance import (
     BackupReport,
     MigrationStatus,
@@ -37,6 +39,25 @@ KEYS = EncryptionKeyRecord.__table__
 
 class BackupKeyMismatch(backups.BackupError):
     """The backup was written with a key that is not configured."""
+
+
+class MaintenanceRefused(DomainError):
+    """A migration or re-keying cannot go ahead; str() says why and what to do."""
+
+
+@contextmanager
+def _as_domain_errors() -> Iterator[None]:
+    """Migration and decryption problems reach the admin (GUI or CLI) as one sentence."""
+    from novamind_desktop.infrastructure.crypto import DecryptionError
+
+    try:
+        yield
+    except migrations.MigrationError as error:
+        raise MaintenanceRefused(str(error)) from None
+    except DecryptionError as error:
+        raise MaintenanceRefused(
+            f"{error} Nothing more was changed; rows done so far stay re-encrypted."
+        ) from None
 
 
 def migration_status(engine: Engine) -> MigrationStatus:
@@ -88,13 +109,13 @@ class SqlDatabaseAdmin:
         from alembic.script import ScriptDirectory
 
         current = self.status().current
-        if current is None:
+        if current is None or target == current:
             return []
         script = ScriptDirectory.from_config(migrations.alembic_config(self._engine.url))
         try:
             revisions = list(script.iterate_revisions(current, target))
         except Exception:  # alembic raises several kinds for an unknown or upward target
-            raise migrations.MigrationError(
+            raise MaintenanceRefused(
                 f"Cannot downgrade from {current} to {target}: no such earlier revision."
             ) from None
         return [
@@ -151,15 +172,15 @@ class SqlDatabaseAdmin:
         take_backup: bool = True,
     ) -> BackupReport | None:
         """Back up (verified), then migrate; on failure put SQLite back from the backup."""
-        with maintenance_lock(self._engine):
+        with maintenance_lock(self._engine), _as_domain_errors():
             report = None
-            if take_backup:
+            if take_backup and self.status().current is not None:  # an empty DB has nothing
                 if progress:
                     progress(0, 1, "backing up the database")
                 report = self.backup(self.default_backup_path("before-upgrade"))
             try:
                 self._run_upgrade(self._engine.url, target, progress)
-            except migrations.MigrationError:
+            except (migrations.MigrationError, DomainError):
                 raise
             except Exception:
                 log.exception("migration to %s failed", target)
@@ -181,7 +202,7 @@ class SqlDatabaseAdmin:
         return UpgradeFailed(report.path, restored=True)
 
     def downgrade(self, target: str, progress: Progress | None = None) -> None:
-        with maintenance_lock(self._engine):
+        with maintenance_lock(self._engine), _as_domain_errors():
             try:
                 migrations.downgrade(self._engine.url, target, progress)
             finally:
@@ -197,7 +218,7 @@ class SqlDatabaseAdmin:
         """Re-encrypt everything under the current key; afterwards only it opens the DB."""
         from novamind_desktop.infrastructure import rotation
 
-        with maintenance_lock(self._engine):
+        with maintenance_lock(self._engine), _as_domain_errors():
             return rotation.rotate(
                 self._engine,
                 self._cipher,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.appointments import Appointment
-from novamind_desktop.domain.errors import SlotTaken
+from novamind_desktop.domain.errors import DomainError, SlotTaken
 from novamind_desktop.domain.users import Actor, Role, User
 from novamind_desktop.infrastructure import demo_clinic as clinic
 from novamind_desktop.infrastructure.crypto import FieldCipher
@@ -45,7 +45,7 @@ Progress = Callable[[int, int, str], None]
 __all__ = ["DemoAccount", "DemoDataExists", "DemoRequest", "DemoSummary", "build_demo_clinic"]
 
 
-class DemoDataExists(Exception):
+class DemoDataExists(DomainError):
     """This seed's demo patients are already in the database."""
 
 
