@@ -126,9 +126,11 @@ def backup_sqlite(db_path: Path, destination: Path) -> BackupReport:
         # One read transaction: the counts and the copy see the same snapshot.
         source.execute("BEGIN")
         expected = sqlite_row_counts(source)
-        target = sqlite3.connect(partial)
+        target = sqlite3.connect(partial, isolation_level=None)
         try:
             source.backup(target)
+            # A backup is one self-contained file: no -wal beside it to lose on a copy.
+            target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
         source.execute("COMMIT")
