@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
 from novamind_desktop.domain.patients import Patient, PatientDetails
@@ -74,3 +75,20 @@ def raw_row(engine: Engine, table: Any, row_id: UUID) -> Any:
     """One row read with plain Core SQL, bypassing repositories and decryption."""
     with engine.connect() as connection:
         return connection.execute(select(table).where(table.c.id == row_id)).one()
+
+
+def wait_until_blocked_on_a_lock(engine: Engine, application_name: str) -> None:
+    """Poll pg_stat_activity until the other session waits for our uncommitted row."""
+    for _ in range(600):
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND wait_event_type = 'Lock'"
+                ),
+                {"name": application_name},
+            ).scalar()
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the second session never waited for the first")

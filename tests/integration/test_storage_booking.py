@@ -4,15 +4,21 @@ inside the booking transaction on SQLite, also when two sessions book at the sam
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from storage_samples import MONDAY_9, add_clinician, booking, new_patient, raw_row
+from storage_samples import (
+    MONDAY_9,
+    add_clinician,
+    booking,
+    new_patient,
+    raw_row,
+    wait_until_blocked_on_a_lock,
+)
 
 from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.errors import SlotTaken, StaleRecord
@@ -194,23 +200,6 @@ def test_two_sessions_booking_the_same_slot_at_once(migrated_db, admin_actor, cl
     assert refused[0].conflicting_ids == [booked[0].id]
     with migrated_db(admin_actor) as uow:
         assert [a.id for a in uow.appointments.list_all()] == [booked[0].id]
-
-
-def wait_until_blocked_on_a_lock(engine, application_name: str) -> None:
-    """Poll pg_stat_activity until the other session waits for our uncommitted row."""
-    for _ in range(600):
-        with engine.connect() as connection:
-            waiting = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND wait_event_type = 'Lock'"
-                ),
-                {"name": application_name},
-            ).scalar()
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the second session never waited for the first")
 
 
 @pytest.mark.postgres

@@ -3,6 +3,7 @@ optimistic locking, stamps, UTC timestamps, the append-only audit trail."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, date, time, timedelta
 from uuid import uuid4
@@ -10,7 +11,13 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from storage_samples import add_clinician, details, new_patient, raw_row
+from storage_samples import (
+    add_clinician,
+    details,
+    new_patient,
+    raw_row,
+    wait_until_blocked_on_a_lock,
+)
 
 from novamind_desktop.domain.appointments import DEFAULT_APPOINTMENT_TYPES
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
@@ -19,6 +26,7 @@ from novamind_desktop.domain.errors import DuplicateEmail, StaleRecord, Validati
 from novamind_desktop.domain.twins import DigitalTwin, ReviewStatus
 from novamind_desktop.domain.users import Actor, Role
 from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, generate_key, load_keyring
 from novamind_desktop.infrastructure.records import AuditEventRecord, PatientRecord
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
@@ -123,6 +131,38 @@ def test_a_taken_email_is_a_duplicate_and_the_unit_of_work_goes_on(
         assert uow.patients.find_by_email("SAM@example.org ") == first
         assert uow.patients.find_by_email("kim@example.org").id == other.id
         assert uow.patients.find_by_email("nobody@example.org") is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_two_sessions_registering_one_email_at_once(migrated_db, admin_actor) -> None:
+    """Both pass the repository's own check; the database's UNIQUE index decides, and the
+    loser gets DuplicateEmail (not a raw IntegrityError)."""
+    engine_b = make_engine(migrated_db.url + "?application_name=email_b")
+    outcome: list[object] = []
+
+    def session_b() -> None:
+        factory = make_uow_factory(engine_b, migrated_db.cipher, migrated_db.clock)
+        with factory(admin_actor) as b:
+            try:
+                outcome.append(b.patients.add(new_patient(email="same@example.org")))
+                b.commit()
+            except DuplicateEmail as refused:
+                outcome.append(refused)
+
+    try:
+        with migrated_db(admin_actor) as a:
+            mine = a.patients.add(new_patient(email="same@example.org"))
+            thread = threading.Thread(target=session_b)
+            thread.start()
+            wait_until_blocked_on_a_lock(migrated_db.engine, "email_b")
+            a.commit()
+        thread.join(timeout=60)
+    finally:
+        engine_b.dispose()
+    assert len(outcome) == 1 and isinstance(outcome[0], DuplicateEmail)
+    with migrated_db(admin_actor) as uow:
+        assert [p.id for p in uow.patients.list_all()] == [mine.id]
 
 
 def test_email_lookup_finds_rows_written_under_the_previous_key(migrated_db, clock) -> None:
