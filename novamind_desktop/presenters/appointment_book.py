@@ -155,11 +155,13 @@ class AppointmentBookPresenter:
         return next((c.display_name for c in self.clinicians if c.id == clinician_id), "")
 
     def heading(self) -> str:
+        """Short enough for the toolbar at 1366 px: the clinician is in the chooser beside it."""
         if self.mode == "week":
-            days = week_days(self.day)
-            name = self.clinician_name(self.week_clinician)
-            return f"{name} — week of {days[0]:%d %b} to {days[-1]:%d %b %Y}"
-        return f"{self.day:%A %d %B %Y}"
+            first, last = week_days(self.day)[0], week_days(self.day)[4]
+            if first.month == last.month:
+                return f"{first.day}–{last.day} {last:%B %Y}"
+            return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+        return f"{self.day:%A} {self.day.day} {self.day:%B %Y}"
 
     def reload(self) -> None:
         """Fetch the shown range again; the view keeps its selection."""

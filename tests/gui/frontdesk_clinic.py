@@ -11,8 +11,9 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QMainWindow, QStackedWidget
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
@@ -75,11 +76,14 @@ class Clinic:
     def at(self, hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CLINIC_TZ)
 
-    def book(self, last_name: str, clinician: int, hour: int, minute: int = 0, **kw: Any):
+    def book(
+        self, last_name: str, clinician: int, hour: int, minute: int = 0, **kw: Any
+    ) -> Appointment:
+        day = kw.pop("day", MONDAY)
         request = BookingRequest(
             patient_id=self.patient(last_name).id,
             clinician_id=self.clinicians[clinician].id,
-            start=self.at(hour, minute).astimezone(UTC),
+            start=self.at(hour, minute, day).astimezone(UTC),
             appointment_type=kw.pop("kind", "therapy"),
             location=kw.pop("location", "Room 1"),
             **kw,
@@ -176,3 +180,82 @@ class HostWindow(QMainWindow):
 
 def page_context(clinic: Clinic, runner: Any, window: HostWindow, actor: Actor) -> PageContext:
     return PageContext(clinic.services, runner, actor, window, window.data_changed.emit)
+
+
+# --- driving the appointment book -------------------------------------------------------
+
+
+def open_book(qtbot: Any, clinic: Clinic, runner: Any, actor: Actor | None = None) -> Any:
+    """A host window showing the actor's pages, the book loaded; returns the book page."""
+    from novamind_desktop.ui.frontdesk.book_page import AppointmentBookPage
+    from novamind_desktop.ui.frontdesk.pages import frontdesk_pages
+
+    window = HostWindow()
+    qtbot.addWidget(window)
+    pages = frontdesk_pages(page_context(clinic, runner, window, actor or clinic.desk))
+    window.add_pages(pages)
+    book = next(p.widget for p in pages if isinstance(p.widget, AppointmentBookPage))
+    window.stack.setCurrentWidget(book)
+    window.show()
+    qtbot.waitUntil(lambda: bool(book.canvas.layout_data.columns))
+    qtbot.waitUntil(lambda: book.frontdesk.directory.ready)
+    return book
+
+
+def settle(qtbot: Any, book: Any) -> None:
+    """Wait until the book has loaded what was asked for."""
+    qtbot.waitUntil(lambda: not book.presenter._loading and not book.presenter._reload_again)
+
+
+def reload(qtbot: Any, book: Any) -> None:
+    book.refresh()
+    settle(qtbot, book)
+
+
+def block_of(book: Any, appointment_id: UUID) -> Any:
+    return book.canvas.layout_data.block(appointment_id)
+
+
+def point(book: Any, column: int, minute: float, x_fraction: float = 0.5) -> QPointF:
+    geo = book.canvas.geometry_now()
+    return QPointF(geo.column_x(column) + geo.column_width * x_fraction, geo.minute_y(minute))
+
+
+def drag(book: Any, start: QPointF, end: QPointF, steps: int = 4) -> None:
+    """Press, move in a few steps and release the left button on the book's grid."""
+    viewport = book.canvas.viewport()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(viewport, QEvent.Type.MouseButtonPress, start, left, left)
+    for n in range(1, steps + 1):
+        at = start + (end - start) * (n / steps)
+        _mouse(viewport, QEvent.Type.MouseMove, at, none, left)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, none)
+
+
+def _mouse(widget: Any, kind: QEvent.Type, at: QPointF, button: Any, buttons: Any) -> None:
+    global_at = QPointF(widget.mapToGlobal(at.toPoint()))
+    event = QMouseEvent(kind, at, global_at, button, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def visible(kind: type, name: str = "") -> list[Any]:
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, kind) and w.isVisible() and (not name or w.objectName() == name)
+    ]
+
+
+def wait_for(qtbot: Any, kind: type, name: str = "") -> Any:
+    qtbot.waitUntil(lambda: bool(visible(kind, name)))
+    return visible(kind, name)[-1]
+
+
+def click(box: Any, text_or_name: str) -> None:
+    from PySide6.QtWidgets import QAbstractButton
+
+    for b in box.findChildren(QAbstractButton):
+        if b.text() == text_or_name or b.objectName() == text_or_name:
+            b.click()
+            return
+    raise AssertionError(f"no button {text_or_name!r}")

@@ -167,7 +167,8 @@ def block_lines(block: BookBlock, room: int = 3) -> list[str]:
         return [block.patient_name, when, details]
     if room == 2:
         return [block.patient_name, f"{badge} · {when}" if badge else when]
-    return [f"{block.patient_name} · {badge}" if badge else block.patient_name]
+    start = block.time_text.split("–")[0]
+    return [f"{start} {block.patient_name}" + (f" · {badge}" if badge else "")]
 
 
 def paint_block(painter: QPainter, geo: Geometry, block: BookBlock, selected: bool) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -53,6 +54,9 @@ class BookToolbar(QWidget):
         self.heading = QLabel()
         self.heading.setObjectName("bookHeading")
         self.heading.setStyleSheet("font-weight:600;font-size:13pt;padding-left:8px;")
+        # The heading gives way first when the window is narrow; the buttons never do.
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.heading.setMinimumWidth(80)
         row.addWidget(self.heading, 1)
         row.addWidget(self._mode_buttons())
         self.clinician_button = QToolButton()
@@ -133,7 +137,7 @@ class BookToolbar(QWidget):
         with QSignalBlocker(self.week_combo):
             self.week_combo.clear()
             for clinician in clinicians:
-                self.week_combo.addItem(clinician.display_name, clinician.id)
+                self.week_combo.addItem(clinician.display_name, str(clinician.id))
             week = self.presenter.week_clinician
             index = next((n for n, c in enumerate(clinicians) if c.id == week), 0)
             self.week_combo.setCurrentIndex(index)
@@ -151,10 +155,13 @@ class BookToolbar(QWidget):
 
     def _label_clinicians(self) -> None:
         shown, total = len(self._checked()), len(self.clinician_actions)
-        text = "All clinicians" if shown == total else f"Clinicians: {shown} of {total}"
+        text = f"All {total} clinicians" if shown == total else f"Clinicians: {shown} of {total}"
         self.clinician_button.setText(text)
+        # Room for the menu arrow, which the style draws over the text otherwise.
+        width = self.clinician_button.fontMetrics().horizontalAdvance(text)
+        self.clinician_button.setMinimumWidth(width + 34)
 
     def _week_clinician_chosen(self, index: int) -> None:
         clinician = self.week_combo.itemData(index)
-        if clinician is not None:
-            self.presenter.set_week_clinician(clinician)
+        if clinician:
+            self.presenter.set_week_clinician(UUID(clinician))

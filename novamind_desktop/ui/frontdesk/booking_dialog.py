@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -92,7 +93,8 @@ class BookingDialog(QDialog):
         self.clinician = QComboBox()
         self.clinician.setObjectName("clinician")
         for clinician in book.clinicians:
-            self.clinician.addItem(clinician.display_name, clinician.id)
+            # Ids go into Qt as text: findData cannot compare Python objects.
+            self.clinician.addItem(clinician.display_name, str(clinician.id))
         form.addRow("Clinician", self._with_error(self.clinician, "clinician"))
         self.kind = QComboBox()
         self.kind.setObjectName("appointmentType")
@@ -165,7 +167,7 @@ class BookingDialog(QDialog):
     # -- values ----------------------------------------------------------------------------
 
     def _apply_draft(self, draft: BookingDraft) -> None:
-        index = self.clinician.findData(draft.clinician_id)
+        index = self.clinician.findData(str(draft.clinician_id))
         self.clinician.setCurrentIndex(max(0, index))
         self.set_slot(draft.start, 0)
         dragged = int((draft.end - draft.start).total_seconds() // 60)
@@ -184,7 +186,7 @@ class BookingDialog(QDialog):
         repeat: Frequency | None = self.repeat.frequency()
         return BookingForm(
             patient_id=self.picker.patient_id,
-            clinician_id=self.clinician.currentData(),
+            clinician_id=UUID(self.clinician.currentData()) if self.clinician.count() else None,
             appointment_type=self.kind.currentData() or "",
             start=self.start(),
             minutes=self.minutes.value(),

@@ -32,7 +32,8 @@ class RepeatEditor(QWidget):
         self.choice = QComboBox()
         self.choice.setObjectName("repeat")
         for text, frequency in CHOICES:
-            self.choice.addItem(text, frequency)
+            # Qt stores a StrEnum as a plain string: keep the value, convert on the way out.
+            self.choice.addItem(text, frequency.value if frequency else "")
         self.choice.currentIndexChanged.connect(self._sync)
         line.addWidget(self.choice)
         self.by_count = QRadioButton("for")
@@ -69,7 +70,7 @@ class RepeatEditor(QWidget):
 
     def frequency(self) -> Frequency | None:
         value = self.choice.currentData()
-        return value if isinstance(value, Frequency) else None
+        return Frequency(value) if value else None
 
     def set_frequency(self, frequency: Frequency | None) -> None:
         index = next((n for n, (_, f) in enumerate(CHOICES) if f == frequency), 0)

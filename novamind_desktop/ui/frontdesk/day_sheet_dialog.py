@@ -73,7 +73,7 @@ class DaySheetDialog(QDialog):
         for clinician in self.book.clinicians:
             if self.book.own_schedule and clinician.id != self.book.actor.user_id:
                 continue
-            self.who.addItem(clinician.display_name, clinician.id)
+            self.who.addItem(clinician.display_name, str(clinician.id))
         self.who.currentIndexChanged.connect(lambda _: self.reload())
         self.date = QDateEdit()
         self.date.setObjectName("sheetDate")
@@ -115,7 +115,7 @@ class DaySheetDialog(QDialog):
         clinicians = [
             (c.id, c.display_name)
             for c in self.book.clinicians
-            if choice == WHOLE_CLINIC or c.id == choice
+            if choice in (WHOLE_CLINIC, str(c.id))
         ]
         self._set_ready(False)
         self.presenter.load(self.day(), clinicians, self._loaded, self._failed)

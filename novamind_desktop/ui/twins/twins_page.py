@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from novamind_desktop.domain.twins import DigitalTwin
+from novamind_desktop.domain.twins import DigitalTwin, ReviewStatus
 from novamind_desktop.presenters.frontdesk_errors import now
 from novamind_desktop.presenters.patient_search import PatientRow
 from novamind_desktop.presenters.twins import REVIEW_CHOICES, TwinCharts, TwinPresenter
@@ -123,7 +123,7 @@ class TwinsPage(QWidget):
         self.review_status = QComboBox()
         self.review_status.setObjectName("reviewStatus")
         for status, text in REVIEW_CHOICES:
-            self.review_status.addItem(text, status)
+            self.review_status.addItem(text, status.value)  # Qt keeps StrEnums as str
         row.addWidget(self.review_status)
         self.review_note = QPlainTextEdit()
         self.review_note.setObjectName("reviewNote")
@@ -144,7 +144,9 @@ class TwinsPage(QWidget):
         self.presenter.open(row.patient_id)
 
     def _save_review(self) -> None:
-        self.presenter.review(self.review_status.currentData(), self.review_note.toPlainText())
+        self.presenter.review(
+            ReviewStatus(self.review_status.currentData()), self.review_note.toPlainText()
+        )
 
     def _show_measure(self, index: int) -> None:
         if self.charts is None or not 0 <= index < len(self.charts.measures):
@@ -180,7 +182,9 @@ class TwinsPage(QWidget):
         self._show_measure(0)
         _replace_chart(self.correlation_view, correlation_chart(charts.correlations))
         _replace_chart(self.medication_view, medication_chart(charts.medications))
-        self.review_status.setCurrentIndex(max(0, self.review_status.findData(twin.review_status)))
+        self.review_status.setCurrentIndex(
+            max(0, self.review_status.findData(twin.review_status.value))
+        )
         self.review_note.setPlainText(twin.review_note)
         self.stack.setCurrentIndex(1)
 
