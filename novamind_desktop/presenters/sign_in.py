@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Protocol
 
 from novamind_desktop.domain.errors import AccountLocked, DomainError
@@ -74,12 +75,12 @@ class SignInPresenter:
         view: SignInView,
         users: Accounts,
         runner: TaskRunner,
-        backoff: Callable[[int], int] = sign_in_backoff,
+        backoff: Callable[[int], int] | None = None,
     ):
         self._view = view
         self._users = users
         self._runner = runner
-        self._backoff = backoff
+        self._backoff = backoff  # None: the service's retry_after hint, else the local rule
         self.failures = 0
 
     def sign_in(self, username: str, password: str) -> None:
@@ -106,7 +107,15 @@ class SignInPresenter:
         self._view.set_busy(False)
         self._view.clear_password()
         self._view.show_error(failure_sentence(exc, "Sign-in"))
-        self._view.pause_input(self._backoff(self.failures))
+        self._view.pause_input(self._pause_after(exc))
+
+    def _pause_after(self, exc: Exception) -> int:
+        if self._backoff is not None:
+            return self._backoff(self.failures)
+        hint = getattr(exc, "retry_after", None)  # services.users.SignInRefused carries it
+        if isinstance(hint, timedelta):
+            return int(hint.total_seconds())
+        return sign_in_backoff(self.failures)
 
 
 class FirstAdminView(Protocol):

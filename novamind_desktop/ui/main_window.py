@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         who, role, database = status_text(self.user, database_label)
         self.user_label, self.role_label = QLabel(who), QLabel(role)
         self.database_label = QLabel(database)
+        self.database_label.setToolTip(database)
+        metrics = self.database_label.fontMetrics()
+        self.database_label.setText(metrics.elidedText(database, Qt.TextElideMode.ElideMiddle, 360))
         for widget in (self.busy_bar, self.busy_label, self.user_label, self.role_label):
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.database_label)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from novamind_desktop.domain.users import User
-from novamind_desktop.presenters.sign_in import Accounts, SignInPresenter, sign_in_backoff
+from novamind_desktop.presenters.sign_in import Accounts, SignInPresenter
 from novamind_desktop.presenters.tasks import TaskRunner
 from novamind_desktop.ui.style import icon
 
@@ -73,7 +73,7 @@ class SignInDialog(QDialog):
         database_label: str,
         demo_accounts: Sequence[Any] = (),
         parent: QWidget | None = None,
-        backoff=sign_in_backoff,
+        backoff: Callable[[int], int] | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle("Sign in — NOVAMIND Desktop" + (" — DEMO" if demo_accounts else ""))

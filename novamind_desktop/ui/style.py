@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
 from novamind_desktop.paths import resources_dir
@@ -18,10 +20,32 @@ def _resources() -> Path:
     return resources_dir()
 
 
+ICON_COLOUR = "#2f5d7c"
+SELECTED_ICON_COLOUR = "#ffffff"
+
+
+@cache
 def icon(name: str) -> QIcon:
-    """An icon from resources/icons/NAME.svg (an empty icon if it is missing)."""
+    """An icon from resources/icons/NAME.svg, drawn white where its item is selected."""
     path = _resources() / "icons" / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    if not path.exists():
+        return QIcon()
+    svg = path.read_bytes()
+    selected = svg.replace(ICON_COLOUR.encode(), SELECTED_ICON_COLOUR.encode())
+    result = QIcon()
+    for size in (16, 22, 24, 32, 48, 64):  # the larger ones serve high-DPI screens
+        result.addPixmap(_render(svg, size), QIcon.Mode.Normal)
+        result.addPixmap(_render(selected, size), QIcon.Mode.Selected)
+    return result
+
+
+def _render(svg: bytes, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    QSvgRenderer(QByteArray(svg)).render(painter)
+    painter.end()
+    return pixmap
 
 
 def stylesheet() -> str:

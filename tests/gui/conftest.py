@@ -1,10 +1,14 @@
-"""Fixtures for the GUI tests: a real task runner, screenshots, a temporary QSettings."""
+"""Fixtures for the GUI tests: a real task runner, screenshots, a temporary QSettings, and
+`workstation`: the real AppContext that bootstrap builds (real migrations, keys, services)
+on a temporary SQLite file, with an admin, a front-desk and a clinician account."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -70,3 +74,90 @@ def screenshot():
 def qsettings(tmp_path) -> QSettings:
     """Window geometry and last page go to a temporary INI file, never the user's settings."""
     return QSettings(str(tmp_path / "novamind-test.ini"), QSettings.Format.IniFormat)
+
+
+# --- a real clinic database, opened the way the application opens it ----------------------
+
+
+def _staff() -> dict[str, tuple[str, Any, str]]:
+    from novamind_desktop.domain.users import Role
+
+    return {
+        "admin": ("Ada Admin", Role.ADMIN, "admin's own password"),
+        "desk": ("Dee Desk", Role.FRONTDESK, "front desk password"),
+        "doc": ("Dr Cleo Clinician", Role.CLINICIAN, "clinician password"),
+    }
+
+
+@dataclass
+class Workstation:
+    """One running copy of NOVAMIND: its AppContext (context.services, database_admin …)."""
+
+    context: Any
+    users: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def services(self) -> Any:
+        return self.context.services
+
+    def password(self, username: str) -> str:
+        return _staff()[username][2]
+
+
+def clinic_settings(tmp_path: Path, database: Path, key_environ: dict[str, str]) -> Any:
+    from novamind_desktop.settings import Settings
+
+    environ = {
+        **key_environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "NOVAMIND_LOG_FILE": str(tmp_path / "logs" / "novamind.log"),
+        "NOVAMIND_BACKUP_DIR": str(tmp_path / "backups"),
+        "NOVAMIND_CLINIC_TIMEZONE": "Europe/London",
+        "USER": "tests",
+    }
+    return Settings.from_environ(environ)
+
+
+def _add_staff(station: Workstation) -> None:
+    from novamind_desktop.domain.users import Actor
+
+    users = station.services.users
+    people = _staff()
+    name, _, password = people["admin"]
+    admin = users.create_first_admin("admin", name, password)
+    station.users["admin"] = admin
+    for username in ("desk", "doc"):
+        name, role, password = people[username]
+        station.users[username] = users.add_user(Actor.of(admin), username, name, role, password)
+
+
+@pytest.fixture
+def workstation(tmp_path, key_environ) -> Iterator[Callable[..., Workstation]]:
+    """workstation(revision="head", staff=True): build an AppContext on the test's clinic file.
+
+    The first call creates the file (migrated to `revision`: "0001" gives a database one
+    migration behind) and, with staff, the three accounts. Later calls open the same file
+    again, as a second workstation would.
+    """
+    from novamind_desktop.bootstrap import build_context
+    from novamind_desktop.infrastructure import migrations
+
+    database = tmp_path / "clinic.sqlite3"
+    opened: list[Workstation] = []
+
+    def open_station(revision: str = "head", staff: bool = True) -> Workstation:
+        first = not database.exists()
+        if first and revision != "head":
+            migrations.upgrade(f"sqlite:///{database}", revision)
+        context = build_context(clinic_settings(tmp_path, database, key_environ))
+        station = Workstation(context)
+        if first and staff:
+            _add_staff(station)
+        elif opened:
+            station.users = opened[0].users
+        opened.append(station)
+        return station
+
+    yield open_station
+    for station in opened:
+        station.context.close()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -109,19 +109,21 @@ class AuditDialog(QDialog):
         self.export_button = QPushButton(icon("export"), "Export CSV…")
         self.export_button.clicked.connect(self.export)
 
-        filters = QGridLayout()
-        filters.addWidget(label("User"), 0, 0)
-        filters.addWidget(self.user, 0, 1)
-        filters.addWidget(label("Record"), 0, 2)
-        filters.addWidget(self.record_id, 0, 3)
-        filters.addWidget(label("Action"), 0, 4)
-        filters.addWidget(self.action, 0, 5)
-        filters.addWidget(self.from_check, 1, 0)
-        filters.addWidget(self.from_date, 1, 1)
-        filters.addWidget(self.to_check, 1, 2)
-        filters.addWidget(self.to_date, 1, 3)
-        filters.addWidget(self.search_button, 1, 5)
-        filters.setColumnStretch(3, 1)
+        self.user.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        first = QHBoxLayout()
+        for text, widget in (("User", self.user), ("Action", self.action)):
+            first.addWidget(label(text, wrap=False))
+            first.addWidget(widget)
+        first.addWidget(label("Record", wrap=False))
+        first.addWidget(self.record_id, 1)
+        second = QHBoxLayout()
+        for widget in (self.from_check, self.from_date, self.to_check, self.to_date):
+            second.addWidget(widget)
+        second.addStretch()
+        second.addWidget(self.search_button)
+        filters = QVBoxLayout()
+        filters.addLayout(first)
+        filters.addLayout(second)
 
         layout = QVBoxLayout(self)
         layout.addWidget(label("Audit log", "dialogTitle"))
@@ -138,7 +140,7 @@ class AuditDialog(QDialog):
 
     def criteria(self) -> AuditFilter:
         return AuditFilter(
-            user_id=self.user.currentData(),
+            user_id=UUID(self.user.currentData()) if self.user.currentIndex() > 0 else None,
             entity_id=self.record_id.text(),
             action=AuditAction(self.action.currentData()) if self.action.currentIndex() else None,
             first_day=_day(self.from_date) if self.from_check.isChecked() else None,
@@ -156,12 +158,14 @@ class AuditDialog(QDialog):
     # AuditView
     def show_users(self, users: list[User]) -> None:
         for user in sorted(users, key=lambda u: u.username):
-            self.user.addItem(f"{user.display_name} ({user.username})", user.id)
+            # Qt compares item data as variants: a string id finds its item again, a UUID not.
+            self.user.addItem(f"{user.display_name} ({user.username})", str(user.id))
 
     def show_events(self, events: list[AuditEvent], truncated: bool) -> None:
         self.model.set_rows(events)
         more = f" (the newest {ROW_LIMIT}; narrow the filters to see older ones)"
-        self.message.setText(f"{len(events)} events" + (more if truncated else "") + ".")
+        count = "1 event" if len(events) == 1 else f"{len(events)} events"
+        self.message.setText(count + (more if truncated else "") + ".")
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
