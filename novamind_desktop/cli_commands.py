@@ -150,12 +150,10 @@ def users(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 def error_handlers() -> list[tuple[type[BaseException], Callable[[Exception], int]]]:
     """Expected errors, in the order they are matched, each to one sentence and an exit code."""
+    # Backup, import-file and demo-data errors are DomainErrors too: their str() is the sentence.
     from novamind_desktop.domain.errors import DomainError
-    from novamind_desktop.infrastructure.backups import BackupError
     from novamind_desktop.infrastructure.crypto import DecryptionError
-    from novamind_desktop.infrastructure.csv_formats import ImportFileError
     from novamind_desktop.infrastructure.database import DatabaseUnreachable
-    from novamind_desktop.infrastructure.demo_data import DemoDataExists
     from novamind_desktop.infrastructure.migrations import MigrationError
     from novamind_desktop.paths import MissingAppFiles
 
@@ -169,10 +167,7 @@ def error_handlers() -> list[tuple[type[BaseException], Callable[[Exception], in
 
     known: tuple[type[BaseException], ...] = (
         DomainError,
-        BackupError,
-        ImportFileError,
         DatabaseUnreachable,
-        DemoDataExists,
         MigrationError,
         MissingAppFiles,
         PasswordEntryError,

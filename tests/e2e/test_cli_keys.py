@@ -1,0 +1,103 @@
+"""Keys through the real command line: missing, malformed and wrong keys stop before any
+write; after rotate-key the database opens with the new key alone and not the old one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from cli_runner import Cli
+
+from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, generate_key
+
+PATIENTS = (
+    "first_name,last_name,date_of_birth,email,phone,address_line,city,postal_code,country,"
+    "insurance_provider,insurance_member_id,emergency_contact_name,emergency_contact_phone\n"
+    "Søren,Ødegaard,1971-02-03,soren@example.dk,+4533445566,Kirkevej 1,København,1050,DK,"
+    "Tryg,T-77,,\n"
+)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_keygen_prints_a_32_byte_url_safe_key(sqlite_cli: Cli) -> None:
+    first = sqlite_cli.ok("keygen").stdout.strip()
+    second = sqlite_cli.ok("keygen").stdout.strip()
+    assert len(base64.urlsafe_b64decode(first)) == 32
+    assert first != second
+    assert not sqlite_cli.sqlite_file.exists()
+
+
+def test_missing_key_stops_before_the_database_is_created(sqlite_cli: Cli) -> None:
+    for command in (("db", "status"), ("export", "patients"), ("rotate-key",)):
+        result = sqlite_cli(*command, env={KEY_VAR: None})
+        assert result.returncode == 2, result
+        assert KEY_VAR in result.stderr and "keygen" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not sqlite_cli.sqlite_file.exists()
+
+
+def test_malformed_keys_name_their_variable(sqlite_cli: Cli) -> None:
+    bad = sqlite_cli("db", "status", env={KEY_VAR: "not-a-key"})
+    assert bad.returncode == 2 and KEY_VAR in bad.stderr, bad
+    short = base64.urlsafe_b64encode(b"x" * 16).decode()
+    bad_previous = sqlite_cli("db", "status", env={PREVIOUS_VAR: f"{generate_key()},{short}"})
+    assert bad_previous.returncode == 2 and PREVIOUS_VAR in bad_previous.stderr, bad_previous
+    assert not sqlite_cli.sqlite_file.exists()
+
+
+def test_wrong_key_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    (tmp_path / "p.csv").write_text(PATIENTS, encoding="utf-8")
+    cli.ok("import", "patients", "p.csv")
+    before = cli.ok("export", "patients").stdout
+    file_before = _digest(cli.sqlite_file) if cli.sqlite_file else None
+
+    for command in (("export", "patients"), ("import", "patients", "p.csv"), ("rotate-key",)):
+        wrong = cli(*command, env={KEY_VAR: generate_key()})
+        assert wrong.returncode == 2, wrong
+        assert KEY_VAR in wrong.stderr and "does not match" in wrong.stderr
+        assert "Traceback" not in wrong.stderr
+
+    if cli.sqlite_file:
+        assert _digest(cli.sqlite_file) == file_before
+    assert cli.ok("export", "patients").stdout == before
+
+
+def test_password_and_salt_are_an_alternative_key_source(sqlite_cli: Cli) -> None:
+    env = {
+        KEY_VAR: None,
+        "NOVAMIND_ENCRYPTION_PASSWORD": "a long clinic passphrase",
+        "NOVAMIND_ENCRYPTION_SALT": "clinic-salt-0123456789",
+    }
+    assert sqlite_cli("db", "upgrade", env=env).returncode == 0
+    unsalted = sqlite_cli("db", "status", env={**env, "NOVAMIND_ENCRYPTION_SALT": None})
+    assert unsalted.returncode == 2
+    assert "NOVAMIND_ENCRYPTION_SALT" in unsalted.stderr
+    other = sqlite_cli("db", "status", env={**env, "NOVAMIND_ENCRYPTION_PASSWORD": "x" * 20})
+    assert other.returncode == 2 and "does not match" in other.stderr
+
+
+def test_rotate_key_then_only_the_new_key_opens_the_database(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("db", "upgrade")
+    (tmp_path / "p.csv").write_text(PATIENTS, encoding="utf-8")
+    cli.ok("import", "patients", "p.csv")
+    cli.ok("demo-data", "--patients", "30", "--seed", "4")
+    exported = cli.ok("export", "patients").stdout
+    old_key, new_key = cli.env[KEY_VAR], generate_key()
+
+    rotated = cli("rotate-key", env={KEY_VAR: new_key, PREVIOUS_VAR: old_key})
+    assert rotated.returncode == 0, rotated
+    assert "Re-encrypted" in rotated.stdout
+
+    cli.env[KEY_VAR] = new_key
+    assert cli.ok("export", "patients").stdout == exported
+    again = cli.ok("rotate-key")  # nothing left under the old key: a no-op
+    assert "Re-encrypted 0 of" in again.stdout
+
+    old_alone = cli("export", "patients", env={KEY_VAR: old_key})
+    assert old_alone.returncode == 2 and "does not match" in old_alone.stderr, old_alone
