@@ -109,7 +109,7 @@ class AppointmentBookPresenter:
         self.can_change_status = may(actor.role, Permission.UPDATE_APPOINTMENT_STATUS)
         self.tz = clinic_zone(services)
         self.day: date = now(services).astimezone(self.tz).date()
-        self.mode: Mode = "week" if own_schedule else "day"
+        self.mode: Mode = "day"
         self.clinicians: list[User] = []
         self.types: list[AppointmentType] = []
         self.selected: list[UUID] = []

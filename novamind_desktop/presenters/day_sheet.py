@@ -88,6 +88,17 @@ def _line(slot: Any, tz: Any) -> SheetLine:
 
 _HEAD_CELL = "padding:4px 8px;border-bottom:1px solid #444;text-align:left;"
 _CELL = "padding:4px 8px;border-bottom:1px solid #ccc;"
+_COLUMNS = (
+    ("Time", "15%"),
+    ("Patient", "33%"),
+    ("Type", "20%"),
+    ("Status", "14%"),
+    ("Where", "18%"),
+)
+
+
+def _count(n: int) -> str:
+    return f"{n} appointment{'s' if n != 1 else ''}"
 
 
 def sheet_html(sheet: DaySheet) -> str:
@@ -95,16 +106,17 @@ def sheet_html(sheet: DaySheet) -> str:
         "<html><body style='font-family:sans-serif;font-size:10pt;'>",
         f"<h2 style='margin-bottom:2px'>{escape(sheet.title)}</h2>",
         f"<p style='color:#555;margin-top:0'>Printed {escape(sheet.printed_at)} · "
-        f"{sheet.appointment_count} appointments · Confidential patient information</p>",
+        f"{_count(sheet.appointment_count)} · Confidential patient information</p>",
     ]
     for clinician, lines in sheet.sections:
         parts.append(f"<h3 style='margin-top:14px;margin-bottom:4px'>{escape(clinician)}</h3>")
         if not lines:
             parts.append("<p style='color:#555'>No appointments.</p>")
             continue
-        parts.append("<table cellspacing='0' width='100%'><tr>")
-        for head in ("Time", "Patient", "Type", "Status", "Where"):
-            parts.append(f"<th style='{_HEAD_CELL}'>{head}</th>")
+        # Same column widths in every clinician's table, so the sheet reads as one list.
+        parts.append("<table cellspacing='0' width='98%'><tr>")
+        for head, width in _COLUMNS:
+            parts.append(f"<th width='{width}' style='{_HEAD_CELL}'>{head}</th>")
         parts.append("</tr>")
         for line in lines:
             cells = (

@@ -178,7 +178,7 @@ def paint_block(painter: QPainter, geo: Geometry, block: BookBlock, selected: bo
     painter.setBrush(fill)
     painter.drawRoundedRect(rect, 4, 4)
     if pattern is not Qt.BrushStyle.NoBrush:
-        painter.setBrush(QBrush(QColor(block.colour).darker(110), pattern))
+        painter.setBrush(QBrush(_tint(QColor(block.colour), 0.55), pattern))
         painter.drawRoundedRect(rect, 4, 4)
     if block.status is AppointmentStatus.CHECKED_IN:
         painter.fillRect(QRectF(rect.left(), rect.top(), 5, rect.height()), QColor("#1e8e3e"))

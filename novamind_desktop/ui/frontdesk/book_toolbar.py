@@ -159,7 +159,7 @@ class BookToolbar(QWidget):
         self.clinician_button.setText(text)
         # Room for the menu arrow, which the style draws over the text otherwise.
         width = self.clinician_button.fontMetrics().horizontalAdvance(text)
-        self.clinician_button.setMinimumWidth(width + 34)
+        self.clinician_button.setMinimumWidth(width + 44)
 
     def _week_clinician_chosen(self, index: int) -> None:
         clinician = self.week_combo.itemData(index)

@@ -56,7 +56,7 @@ class BookingDialog(QDialog):
         self.setWindowTitle("Book an appointment")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(700)
         self.tz = book.tz
         c = frontdesk.context
         self.presenter = BookingPresenter(
@@ -143,9 +143,15 @@ class BookingDialog(QDialog):
         self.next_button = QPushButton("Next available")
         self.next_button.setObjectName("nextAvailable")
         self.next_button.setToolTip("First free slot of this clinician and length, from here on")
+        self.next_button.setAutoDefault(False)  # Enter books; it never jumps the time
+        self.date.setMinimumWidth(150)
+        self.time.setFixedWidth(90)
+        self.minutes.setFixedWidth(100)
         self.next_button.clicked.connect(lambda: self.presenter.find_next_available(self.form()))
-        for widget in (self.date, self.time, QLabel("for"), self.minutes, self.next_button):
+        for widget in (self.date, self.time, QLabel("for"), self.minutes):
             line.addWidget(widget)
+        line.addStretch(1)
+        line.addWidget(self.next_button)
         return row
 
     def _where_row(self) -> QWidget:
