@@ -16,7 +16,7 @@ from novamind_desktop.domain.maintenance import (
 )
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.presenters.sign_in import failure_sentence
-from novamind_desktop.presenters.tasks import TaskContext, TaskHandle, TaskRunner
+from novamind_desktop.presenters.tasks import Cancelled, TaskContext, TaskHandle, TaskRunner
 
 Progress = Callable[[int, int, str], None]
 
@@ -111,6 +111,10 @@ class _Operation:
 
         def not_done(exc: Exception) -> None:
             self._view.set_running(False)
+            if isinstance(exc, Cancelled):  # stopped before it began: nothing to report
+                self._view.append_log("Stopped before it began; nothing was changed.")
+                self._view.show_message("Stopped; nothing was changed.")
+                return
             sentence = failure_sentence(exc, label)
             self._view.append_log(f"Failed: {sentence}")
             self._view.show_error(sentence)
