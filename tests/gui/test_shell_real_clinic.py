@@ -119,3 +119,53 @@ def test_audit_log_filters_and_exports(qtbot, workstation, task_runner, tmp_path
     with export_to.open(encoding="utf-8") as exported:
         rows = list(csv.reader(exported))
     assert len(rows) == 2 and "desk" in rows[1]
+
+
+def signed_in_window(qtbot, station, task_runner, qsettings, username, **kwargs) -> MainWindow:
+    user = station.users[username]
+    window = MainWindow(
+        station.services,
+        task_runner,
+        user,
+        database_label=station.context.database_label,
+        settings=qsettings,
+        **kwargs,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_every_admin_menu_entry_opens_its_dialog(
+    qtbot, workstation, task_runner, qsettings, screenshot
+):
+    station = workstation()
+    window = signed_in_window(qtbot, station, task_runner, qsettings, "admin")
+    assert window.admin is not None
+    for key in ("users", "audit", "migrations", "backups", "rotation"):
+        window.admin.actions[key].trigger()
+        dialog = window.admin.dialogs[key]
+        assert dialog.isVisible()
+        window.admin.actions[key].trigger()  # a second time raises the same dialog
+        assert window.admin.dialogs[key] is dialog
+        qtbot.waitUntil(lambda: task_runner.busy == 0, timeout=10_000)
+        screenshot(dialog, f"shell_admin_{key}_dialog")
+        dialog.close()
+    assert task_runner.errors == []
+
+
+def test_idle_lock_opens_only_with_the_real_password(qtbot, workstation, task_runner, qsettings):
+    station = workstation()
+    window = signed_in_window(qtbot, station, task_runner, qsettings, "desk", idle_lock_ms=50)
+    qtbot.waitUntil(lambda: window.lock.locked, timeout=5000)
+    assert window.screens.currentWidget() is window.lock_screen
+    window.lock_screen.password.setText("not the password")
+    window.lock_screen.unlock_button.click()
+    qtbot.waitUntil(lambda: "not right" in window.lock_screen.error.text(), timeout=10_000)
+    assert window.lock.locked
+    window.lock.watcher._timer.setInterval(60_000)  # stay unlocked once opened
+    with qtbot.waitSignal(window.locked_changed, timeout=10_000) as changed:
+        window.lock_screen.password.setText(station.password("desk"))
+        window.lock_screen.unlock_button.click()
+    assert changed.args == [False]
+    assert window.screens.currentIndex() == 0
