@@ -140,7 +140,7 @@ class TwinsPage(QWidget):
     # -- actions ---------------------------------------------------------------------------
 
     def _patient_chosen(self, row: PatientRow) -> None:
-        self.patient_name = f"{row.name} · born {row.date_of_birth}"
+        self.patient_name = f"{row.name} · born {row.born_text}"
         self.presenter.open(row.patient_id)
 
     def _save_review(self) -> None:
