@@ -67,6 +67,7 @@ class Clinic:
     clock: Clock
     clinicians: list[User]
     desk: Actor
+    desk_user: User
     patients: dict[str, Patient] = field(default_factory=dict)
     booked: list[Appointment] = field(default_factory=list)
 
@@ -133,7 +134,7 @@ def build_clinic(tmp_path: Path) -> Clinic:
         )
     ]
     desk = services.users.add_user(admin, "desk", "Front Desk", Role.FRONTDESK, "a long password 1")
-    clinic = Clinic(services, uow_factory, clock, clinicians, Actor.of(desk))
+    clinic = Clinic(services, uow_factory, clock, clinicians, Actor.of(desk), desk)
     for raw in PATIENTS:
         patient = services.patients.register(admin, raw)
         clinic.patients[patient.details.last_name] = patient
