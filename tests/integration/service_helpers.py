@@ -58,6 +58,7 @@ EDITED_FORM = PATIENT_FORM | {
     "city": "Portpatrick-on-Sea",
     "insurance_member_id": "TCA-77003318",
 }
+RIVAL_EDIT = PATIENT_FORM | {"city": "Ballachulish Ferry", "phone": "+44 7700 900777"}
 OTHER_FORM = {
     "first_name": "Isambard",
     "last_name": "Okonkwo-Llewellyn",
@@ -115,7 +116,7 @@ def _as_typed_and_stored(form: dict[str, str]) -> set[str]:
 
 
 def _phi_values() -> list[str]:
-    forms = [PATIENT_FORM, EDITED_FORM, OTHER_FORM, *IMPORTED_PATIENTS]
+    forms = [PATIENT_FORM, EDITED_FORM, RIVAL_EDIT, OTHER_FORM, *IMPORTED_PATIENTS]
     typed = set().union(*(_as_typed_and_stored(form) for form in forms))
     free_text = {APPOINTMENT_NOTES, CANCELLATION_REASON, REVIEW_NOTE, IMPORTED_NOTES}
     documents = {json_text(d) for d in TWIN_DOCUMENTS}
@@ -138,10 +139,11 @@ def phi_in_text(text: str, values: list[str] = PHI_VALUES) -> list[str]:
 # --- wiring ------------------------------------------------------------------------------
 
 
-def build_services(engine: Engine, uow_factory: UnitOfWorkFactory, db: Any) -> AppServices:
+def build_services(
+    engine: Engine, uow_factory: UnitOfWorkFactory, db: Any, backup_dir: Path
+) -> AppServices:
     """What bootstrap.wire() builds, with the test clock and the clinic's time zone."""
-    backups = Path(make_url(db.url).database or ".").parent / "backups"
-    admin = SqlDatabaseAdmin(engine, db.cipher, db.clock, backup_dir=backups)
+    admin = SqlDatabaseAdmin(engine, db.cipher, db.clock, backup_dir=backup_dir)
     return build_app_services(
         uow_factory=uow_factory,
         clock=db.clock,
@@ -160,13 +162,15 @@ class Workstation:
     services: AppServices
 
 
-def open_workstation(db: Any, wrap: Callable[[UnitOfWorkFactory], UnitOfWorkFactory] | None = None):
+def open_workstation(
+    db: Any, backup_dir: Path, wrap: Callable[[UnitOfWorkFactory], UnitOfWorkFactory] | None = None
+) -> Workstation:
     """A second desk: its own engine and services. `wrap` may decorate its uow factory."""
     engine = make_engine(db.url)
     factory = make_uow_factory(engine, db.cipher, db.clock)
     if wrap is not None:
         factory = wrap(factory)
-    return Workstation(engine, factory, build_services(engine, factory, db))
+    return Workstation(engine, factory, build_services(engine, factory, db, backup_dir))
 
 
 @dataclass
@@ -174,9 +178,11 @@ class Clinic:
     """The database, this desk's services and the staff. `workstation()` opens another desk."""
 
     db: Any
+    backup_dir: Path
     services: AppServices
     admin: Actor
     frontdesk: Actor
+    frontdesk_2: Actor
     dr_a: Actor
     dr_b: Actor
     _opened: list[Workstation] = field(default_factory=list)
@@ -184,7 +190,7 @@ class Clinic:
     def workstation(
         self, wrap: Callable[[UnitOfWorkFactory], UnitOfWorkFactory] | None = None
     ) -> Workstation:
-        desk = open_workstation(self.db, wrap)
+        desk = open_workstation(self.db, self.backup_dir, wrap)
         self._opened.append(desk)
         return desk
 
@@ -193,9 +199,10 @@ class Clinic:
             desk.engine.dispose()
 
 
-def set_up_clinic(db: Any) -> Iterator[Clinic]:
+def set_up_clinic(db: Any, tmp_path: Path) -> Iterator[Clinic]:
     """Staff added through UserService by the command-line admin, as `users add` does."""
-    services = build_services(db.engine, db.uow_factory, db)
+    backup_dir = tmp_path / "backups"
+    services = build_services(db.engine, db.uow_factory, db, backup_dir)
     admin = Actor.command_line("tests")
 
     def staff(username: str, name: str, role: Role) -> Actor:
@@ -203,9 +210,11 @@ def set_up_clinic(db: Any) -> Iterator[Clinic]:
 
     clinic = Clinic(
         db,
+        backup_dir,
         services,
         admin,
         staff("desk.amara", "Amara Desk", Role.FRONTDESK),
+        staff("desk.bertil", "Bertil Desk", Role.FRONTDESK),
         staff("dr.adebayo", "Dr Adebayo", Role.CLINICIAN),
         staff("dr.brennan", "Dr Brennan", Role.CLINICIAN),
     )

@@ -45,8 +45,8 @@ def logs_hold_no_phi(caplog):
 
 
 @pytest.fixture
-def clinic(migrated_db):
-    yield from set_up_clinic(migrated_db)
+def clinic(migrated_db, tmp_path):
+    yield from set_up_clinic(migrated_db, tmp_path)
 
 
 @dataclass
