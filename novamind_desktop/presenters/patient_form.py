@@ -17,6 +17,7 @@ from novamind_desktop.domain.patients import (
 from novamind_desktop.domain.users import Actor, Permission, may
 from novamind_desktop.presenters.frontdesk_errors import describe, now
 from novamind_desktop.presenters.tasks import TaskRunner
+from novamind_desktop.services.search_text import normalise
 
 if TYPE_CHECKING:
     from novamind_desktop.services.registry import AppServices
@@ -86,7 +87,11 @@ class PatientFormView(Protocol):
 
 def _reasons(raw: dict[str, str], other: Patient) -> str:
     d = details_as_text(other.details)
-    same = lambda f: raw.get(f, "").strip().lower() == d[f].strip().lower() != ""  # noqa: E731
+
+    def same(f: str) -> bool:
+        # Folded as the search folds: "siobhan" is the same name as "Siobhán".
+        return normalise(raw.get(f, "").strip()) == normalise(d[f].strip()) != ""
+
     reasons = []
     if same("first_name") and same("last_name") and same("date_of_birth"):
         reasons.append("same name and date of birth")

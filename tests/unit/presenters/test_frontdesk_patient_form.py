@@ -1,0 +1,140 @@
+"""The patient form presenter over the real PatientService and the fake database."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from novamind_desktop.domain.patients import Patient, PatientDetails, details_as_text
+from novamind_desktop.presenters.patient_form import EMPTY_FORM, PatientFormPresenter
+from novamind_desktop.presenters.tasks import SynchronousRunner
+from novamind_desktop.services.patients import PatientService
+from tests.unit.conftest import CLINIC_TZ
+from tests.unit.presenters.fakes import RecordingView
+
+OBRIEN = PatientDetails("Siobhán", "O'Brien", date(1990, 1, 2), "01632960123", "sio@example.ie")
+
+
+class Services:
+    def __init__(self, uow_factory, clock):
+        self.patients = PatientService(uow_factory, clock, clinic_tz=CLINIC_TZ)
+        self.appointments = object()
+        self.clock = clock
+
+
+@pytest.fixture
+def services(uow_factory, clock):
+    return Services(uow_factory, clock)
+
+
+@pytest.fixture
+def stored(db):
+    patient = Patient(uuid4(), OBRIEN)
+    db.patients[patient.id] = patient
+    return patient
+
+
+def form(services, actor):
+    view = RecordingView()
+    saved: list[Patient] = []
+    presenter = PatientFormPresenter(view, services, SynchronousRunner(), actor, saved.append)
+    return presenter, view, saved
+
+
+def raw(**values: str) -> dict[str, str]:
+    return {**EMPTY_FORM, **values}
+
+
+def test_a_typo_is_pointed_out_without_a_round_trip(services, frontdesk, uow_factory):
+    presenter, view, saved = form(services, frontdesk)
+    presenter.new()
+    opened = len(uow_factory.opened)
+    presenter.save(raw(last_name="Kowalski", date_of_birth="31/02/1990", phone="x"))
+    errors = view.last("show_field_errors")
+    assert set(errors) == {"first_name", "date_of_birth", "phone"}
+    assert len(uow_factory.opened) == opened and saved == []
+
+
+def test_a_possible_duplicate_stops_registration_until_confirmed(services, frontdesk, stored, db):
+    presenter, view, saved = form(services, frontdesk)
+    presenter.new()
+    typed = raw(first_name="siobhan", last_name="o'brien", date_of_birth="1990-01-02",
+                phone="+353 1 555 0000")  # fmt: skip
+    presenter.save(typed)
+    (candidate,) = view.last("show_duplicates")
+    assert candidate.patient_id == stored.id
+    assert candidate.reasons == "same name and date of birth"
+    assert len(db.patients) == 1
+    presenter.register_anyway(typed)
+    assert len(db.patients) == 2
+    assert saved[0].full_name == "siobhan o'brien"
+    assert view.last("saved")[1] == "siobhan o'brien registered."
+
+
+def test_no_duplicate_registers_at_once(services, frontdesk, stored):
+    presenter, view, saved = form(services, frontdesk)
+    presenter.new()
+    presenter.save(raw(first_name="Ada", last_name="Lovelace", date_of_birth="1969-12-10",
+                       phone="020 7946 0018"))  # fmt: skip
+    assert view.said("show_duplicates") == []
+    assert saved[0].details.phone == "02079460018"
+
+
+def test_a_stale_save_shows_both_versions_and_reapplies_only_my_fields(services, frontdesk, stored):
+    presenter, view, saved = form(services, frontdesk)
+    presenter.open(stored.id)
+    values, _ = view.last("show_patient")
+    theirs = {**details_as_text(OBRIEN), "phone": "01632 960999"}
+    services.patients.update(frontdesk, stored.id, stored.version, theirs)  # the other desk
+    presenter.save({**values, "city": "Cork"})
+    conflicts = {c.field: c for c in view.last("show_conflict")}
+    assert conflicts["phone"].they_changed and not conflicts["phone"].you_changed
+    assert conflicts["city"].you_changed and conflicts["city"].yours == "Cork"
+    presenter.reapply_mine()
+    final = services.patients.get(frontdesk, stored.id).details
+    assert (final.city, final.phone) == ("Cork", "01632960999")
+    assert saved[-1].details.city == "Cork"
+
+
+def test_take_theirs_drops_my_edit(services, frontdesk, stored):
+    presenter, view, _ = form(services, frontdesk)
+    presenter.open(stored.id)
+    values, _ = view.last("show_patient")
+    services.patients.update(frontdesk, stored.id, stored.version, {**values, "city": "Galway"})
+    presenter.save({**values, "city": "Cork"})
+    presenter.take_theirs()
+    shown, _ = view.last("show_patient")
+    assert shown["city"] == "Galway"
+    assert services.patients.get(frontdesk, stored.id).details.city == "Galway"
+
+
+def test_deactivate_and_reactivate(services, frontdesk, stored):
+    presenter, view, _saved = form(services, frontdesk)
+    presenter.open(stored.id)
+    presenter.set_active(False)
+    assert not services.patients.get(frontdesk, stored.id).active
+    assert view.last("show_status") == "Siobhán O'Brien deactivated."
+    presenter.set_active(True)
+    assert services.patients.get(frontdesk, stored.id).active
+
+
+def test_a_clinician_reads_but_cannot_save(services, clinician, stored, db):
+    presenter, _view, _saved = form(services, clinician)
+    presenter.open(stored.id)
+    assert presenter.can_edit is False
+    presenter.save(details_as_text(OBRIEN) | {"city": "Cork"})
+    presenter.set_active(False)
+    assert db.patients[stored.id].details.city == "" and db.patients[stored.id].active
+
+
+@given(st.text(max_size=30))
+def test_the_duplicate_reason_never_fails_on_odd_input(text):
+    from novamind_desktop.presenters.patient_form import _reasons
+
+    other = Patient(uuid4(), OBRIEN)
+    reason = _reasons({"first_name": text, "phone": text, "email": text}, other)
+    assert isinstance(reason, str) and reason
