@@ -129,7 +129,12 @@ class SqlDatabaseAdmin:
     def default_backup_path(self, reason: str = "backup") -> Path:
         stamp = self._clock.now().strftime("%Y%m%dT%H%M%SZ")
         suffix = ".sqlite3" if self.is_sqlite else ".pgdump"
-        return self._backup_dir / f"novamind-{reason}-{stamp}{suffix}"
+        path = self._backup_dir / f"novamind-{reason}-{stamp}{suffix}"
+        number = 1
+        while path.exists():  # two backups within one second
+            number += 1
+            path = self._backup_dir / f"novamind-{reason}-{stamp}-{number}{suffix}"
+        return path
 
     def backup(self, path: Path | None = None) -> BackupReport:
         path = path or self.default_backup_path()

@@ -174,11 +174,11 @@ def _add_patients(run: _Run, request: DemoRequest) -> list[uuid.UUID]:
 def _chosen_slots(run: _Run, clinicians: int, request: DemoRequest) -> list[clinic.Slot]:
     """The slots to book: from two weeks of them, or more weeks (going back in time) if more
     appointments were asked for than two weeks hold."""
-    if clinicians == 0 or request.patients == 0:
-        return []
     wanted = request.appointments
     if wanted is None:
         wanted = round(request.patients * 1.5)
+    if clinicians == 0 or request.patients == 0 or wanted == 0:
+        return []
     with run.uow_factory(run.actor) as uow:
         hours = uow.opening_hours.week() or clinic.default_hours()
     weeks = 2
