@@ -6,10 +6,17 @@ GUI thread: they reach it through queued signals because the worker lives on ano
 Failures are shown to the user unless the caller passes on_failure (Anki's taskman does the
 same). An unexpected error is logged by type and code location only: its message might
 quote patient data.
+
+Python's cyclic garbage collector runs in whichever thread happens to allocate. A job
+allocates a lot, so it would often be the worker that frees a closed dialog's widgets, and
+Qt widgets must die on the GUI thread. While a runner is alive, automatic collection is off
+and a GUI-thread timer collects instead (pyqtgraph's GarbageCollector does the same). Jobs
+are likewise only ever released on the GUI thread.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from novamind_desktop.domain.errors import DomainError
@@ -40,6 +47,37 @@ def log_unexpected(exc: BaseException, label: str = "") -> None:
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames[::-1])
     log.error("Job %r failed: %s.%s at %s", label, type(exc).__module__, type(exc).__name__, where)
+
+
+class _GuiThreadCollector(QObject):
+    """Runs the cyclic garbage collector on the GUI thread only, generation by generation."""
+
+    users = 0
+
+    def __init__(self, parent: QObject, interval_ms: int = 500):
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start(interval_ms)
+        _GuiThreadCollector.users += 1
+        gc.disable()
+
+    def collect(self) -> None:
+        first, second, third = gc.get_threshold()
+        young, middle, old = gc.get_count()
+        if old > third:
+            gc.collect(2)
+        elif middle > second:
+            gc.collect(1)
+        elif young > first:
+            gc.collect(0)
+
+    def stop(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            _GuiThreadCollector.users -= 1
+            if _GuiThreadCollector.users == 0:
+                gc.enable()
 
 
 @dataclass
@@ -125,6 +163,7 @@ class QtTaskRunner(QObject):
         self._dispatch.connect(self._worker.run)
         self._worker.finished.connect(self._deliver)
         self._worker.progressed.connect(self._progress)
+        self._collector = _GuiThreadCollector(self)
         self._thread.start()
 
     @property
@@ -174,7 +213,9 @@ class QtTaskRunner(QObject):
         """Cancel what is queued, let the running job finish, stop the thread."""
         for job in self._jobs.values():
             job.cancel_event.set()
-        self._jobs.clear()
         self._thread.quit()
         if not self._thread.wait(timeout_ms):
             log.error("The database worker did not stop within %d ms.", timeout_ms)
+        # Only now, on the GUI thread, let go of the jobs and what their closures hold.
+        self._jobs.clear()
+        self._collector.stop()

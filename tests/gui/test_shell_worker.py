@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -144,3 +145,44 @@ def test_shutdown_stops_the_thread_and_refuses_new_jobs(qtbot):
     assert not runner._thread.isRunning()
     with pytest.raises(RuntimeError):
         runner.submit(lambda ctx: 2)
+
+
+class _Cyclic:
+    """Garbage only the cyclic collector can free; remembers the thread that freed it."""
+
+    freed_on: list[threading.Thread] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Cyclic.freed_on.append(threading.current_thread())
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot, task_runner):
+    # Qt widgets in reference cycles must never be freed by the worker thread.
+    gc.collect()
+    _Cyclic.freed_on.clear()
+    for _ in range(gc.get_threshold()[0] // 2):
+        _Cyclic()
+    done: list[int] = []
+
+    def allocate(ctx: TaskContext) -> int:
+        kept = [[] for _ in range(5 * gc.get_threshold()[0])]  # would trigger a collection
+        return len(kept)
+
+    task_runner.submit(allocate, on_success=done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    assert _Cyclic.freed_on == []
+    for _ in range(gc.get_threshold()[0]):
+        _Cyclic()
+    qtbot.waitUntil(lambda: bool(_Cyclic.freed_on), timeout=5000)
+    assert set(_Cyclic.freed_on) == {threading.main_thread()}
+    assert not gc.isenabled()
+
+
+def test_collection_is_automatic_again_after_shutdown(qtbot):
+    runner = QtTaskRunner(show_error=lambda message: None)
+    assert not gc.isenabled()
+    runner.shutdown()
+    assert gc.isenabled()
