@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.keys import KEY_VAR, KeyRing, MasterKey
@@ -27,6 +28,7 @@ class BenchContext:
     cache_dir: Path
     rebuild_cache: bool = False
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="novamind-bench-")))
+    sqlite_clinic: Any = None  # bench.clinic.Clinic once the SQLite section built it
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod

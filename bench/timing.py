@@ -51,3 +51,36 @@ def seconds(call: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     result = call()
     return time.perf_counter() - start, result
+
+
+def paired_ms(
+    measured: Callable[[Any], object],
+    baseline: Callable[[Any], object],
+    args: Iterable[Any],
+    warmup: int = 5,
+) -> tuple[list[float], list[float]]:
+    """Time both calls for every argument, alternating, so both see the same machine load."""
+    args = list(args)
+    for arg in args[:warmup]:
+        measured(arg)
+        baseline(arg)
+    got: tuple[list[float], list[float]] = ([], [])
+    for arg in args:
+        for samples, call in zip(got, (measured, baseline), strict=True):
+            start = time.perf_counter_ns()
+            call(arg)
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+    return got
+
+
+def p95(samples: Sequence[float]) -> float:
+    return percentile(samples, 95)
+
+
+def spread(samples: Sequence[float]) -> dict[str, float]:
+    """What goes next to a p95 in results.json: the median, the worst and how many."""
+    return {
+        "p50": statistics.median(samples),
+        "max": max(samples),
+        "samples": len(samples),
+    }

@@ -1,0 +1,194 @@
+"""The metrics measured on a built clinic, on SQLite and again on PostgreSQL (suffix _pg).
+
+Each runs through the services as the application wires them (bootstrap.build_context), and
+each has its baseline on the same database: the plaintext copy of the patients
+(bench_plain_patients) queried with plain SQL.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+
+from bench import queries
+from bench.app import BenchApp
+from bench.clinic import APPOINTMENTS, PLAIN_PATIENTS
+from bench.report import Report, Target, at_most, at_most_times_baseline
+from bench.timing import p95, paired_ms, spread
+from novamind_desktop.services.search import PatientSearchIndex
+
+LIMIT = 50
+
+
+def run_all(report: Report, app: BenchApp, n: int, seed: int, suffix: str = "") -> None:
+    rows = queries.plain_rows(app.engine, max(n, 200))
+    lookups(report, app, rows, n, suffix)
+    index = index_build(report, app, suffix)
+    search(report, app, index, queries.search_queries(rows, n, seed), suffix)
+    day_view(report, app, min(n, 60), suffix)
+
+
+# --- issue 2: email and date-of-birth lookups ---------------------------------------------
+
+
+def lookups(report: Report, app: BenchApp, rows: list[tuple], n: int, suffix: str) -> None:
+    patients, actor, engine = app.services.patients, app.frontdesk, app.engine
+    p = PLAIN_PATIENTS.c
+
+    def plain(column: Any, value: Any) -> list[Any]:
+        with engine.connect() as connection:
+            return connection.execute(select(PLAIN_PATIENTS).where(column == value)).all()
+
+    emails = queries.lookup_emails(rows, n)
+    found, base = paired_ms(
+        lambda e: patients.find_by_email(actor, e), lambda e: plain(p.email, e), emails
+    )
+    _pair(report, f"email_lookup{suffix}", found, base, at_most(2.0))
+    dobs = queries.lookup_dobs(rows, n)
+    found, base = paired_ms(
+        lambda d: patients.find_by_date_of_birth(actor, d),
+        lambda d: plain(p.date_of_birth, d),
+        dobs,
+    )
+    _pair(report, f"dob_lookup{suffix}", found, base, at_most(2.0))
+
+
+def _pair(report: Report, name: str, got: list[float], base: list[float], target: Target) -> None:
+    report.add(f"{name}_plaintext_p95_ms", p95(base), "ms", **spread(base))
+    report.add(
+        f"{name}_p95_ms",
+        p95(got),
+        "ms",
+        baseline=f"{name}_plaintext_p95_ms",
+        target=target,
+        **spread(got),
+    )
+
+
+# --- issue 4: the search index, search, the day view ------------------------------------
+
+
+def index_build(report: Report, app: BenchApp, suffix: str, runs: int = 3) -> PatientSearchIndex:
+    """What the patient directory does after sign-in (presenters/patient_search._build_job)."""
+    services, actor = app.services, app.frontdesk
+    totals, parts, index = [], [], PatientSearchIndex()
+    plain_s = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        patients = services.patients.all_for_index(actor)
+        t1 = time.perf_counter()
+        upcoming = services.appointments.next_for_patients(actor, datetime.now(UTC))
+        t2 = time.perf_counter()
+        index = PatientSearchIndex()
+        index.build(patients, upcoming)
+        t3 = time.perf_counter()
+        totals.append(t3 - t0)
+        parts.append((t1 - t0, t2 - t1, t3 - t2))
+        plain_s.append(_plain_full_read(app.engine))
+    best = min(range(runs), key=totals.__getitem__)
+    load, upcoming_s, build = parts[best]
+    report.add(f"search_index_plaintext_read_s{suffix}", min(plain_s), "s", patients=len(index))
+    report.add(
+        f"search_index_build_s{suffix}",
+        totals[best],
+        "s",
+        baseline=f"search_index_plaintext_read_s{suffix}",
+        target=at_most(2.0),
+        load_and_decrypt_s=load,
+        next_appointments_s=upcoming_s,
+        in_memory_build_s=build,
+        runs=runs,
+    )
+    return index
+
+
+def _plain_full_read(engine: Engine) -> float:
+    p = PLAIN_PATIENTS.c
+    t0 = time.perf_counter()
+    with engine.connect() as connection:
+        connection.execute(
+            select(p.id, p.first_name, p.last_name, p.date_of_birth, p.phone, p.email)
+        ).all()
+    return time.perf_counter() - t0
+
+
+def like_sql(engine: Engine) -> str:
+    """LIKE '%q%' over the plaintext copy, ranked by name as a results list would be. SQLite's
+    LIKE already ignores ASCII case; PostgreSQL needs ILIKE for the same."""
+    like = "ILIKE" if engine.dialect.name == "postgresql" else "LIKE"
+    cols = ("first_name", "last_name", "phone", "email", "CAST(date_of_birth AS TEXT)")
+    where = " OR ".join(f"{c} {like} :pattern" for c in cols)
+    return (
+        "SELECT id, first_name, last_name, date_of_birth, phone, email "
+        f"FROM {PLAIN_PATIENTS.name} WHERE {where} ORDER BY last_name, first_name LIMIT {LIMIT}"
+    )
+
+
+def search(
+    report: Report, app: BenchApp, index: PatientSearchIndex, typed: list[str], suffix: str
+) -> None:
+    engine, sql = app.engine, text(like_sql(app.engine))
+
+    def like(query: str) -> list:
+        with engine.connect() as connection:
+            return connection.execute(sql, {"pattern": f"%{query}%"}).all()
+
+    found, base = paired_ms(lambda q: index.search(q, LIMIT), like, typed)
+    report.add(f"patient_search_plaintext_like_p95_ms{suffix}", p95(base), "ms", **spread(base))
+    report.add(
+        f"patient_search_p95_ms{suffix}",
+        p95(found),
+        "ms",
+        baseline=f"patient_search_plaintext_like_p95_ms{suffix}",
+        target=at_most_times_baseline(0.5, limit=5.0),
+        **spread(found),
+    )
+
+
+def view_days(app: BenchApp, count: int) -> list[date]:
+    """The working days around today that the front desk looks at most."""
+    days = app.clinic.days()
+    today = app.clinic.today
+    days.sort(key=lambda d: abs((d - today).days))
+    return sorted(days[:count])
+
+
+def day_view(report: Report, app: BenchApp, count: int, suffix: str) -> None:
+    services, actor, engine = app.services, app.frontdesk, app.engine
+    clinicians = app.clinic.clinician_ids()
+    a, p = APPOINTMENTS.c, PLAIN_PATIENTS.c
+
+    def window(day: date) -> tuple[datetime, datetime]:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return start, start + timedelta(days=1)
+
+    def service(day: date) -> list:
+        return services.appointments.schedule(actor, *window(day), clinicians)
+
+    def plain(day: date) -> list:
+        start, end = window(day)
+        query = (
+            select(a.id, a.start_at, a.end_at, a.status, a.appointment_type, p.first_name)
+            .join(PLAIN_PATIENTS, p.id == a.patient_id)
+            .where(a.start_at < end, a.end_at > start, a.clinician_id.in_(clinicians))
+            .order_by(a.start_at, a.id)
+        )
+        with engine.connect() as connection:
+            return connection.execute(query).all()
+
+    days = view_days(app, count)
+    per_day = len(service(days[len(days) // 2]))
+    found, base = paired_ms(service, plain, days, warmup=3)
+    report.add(f"day_view_plaintext_p95_ms{suffix}", p95(base), "ms", **spread(base))
+    report.add(
+        f"day_view_p95_ms{suffix}",
+        p95(found),
+        "ms",
+        baseline=f"day_view_plaintext_p95_ms{suffix}",
+        target=at_most(20.0),
+        appointments_per_day=per_day,
+        **spread(found),
+    )

@@ -1,0 +1,151 @@
+"""Child process for gui_max_stall_ms: a 5 ms heartbeat on the GUI thread while the real
+database worker (ui/worker.py QtTaskRunner) does the heavy jobs of a working day.
+
+    python -m bench.gui_stall CONFIG.json      prints one JSON line with the gaps
+
+Phase 1 (baseline): the heartbeat alone, the worker idle, for `idle_seconds`.
+Phase 2: the same heartbeat while the worker, one job after another, imports the CSV into a
+fresh database (ImportService, as the import dialog does), migrates that database down one
+revision and back up with a backup (AdminService, as the Migrations dialog does), then loads
+large lists from the big clinic: every patient for the search index with their next
+appointments and the index build, a week of the appointment book for every clinician, and
+the audit log. The gap between two heartbeats beyond the 5 ms interval is the GUI stall.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from novamind_desktop.bootstrap import Settings, build_context
+from novamind_desktop.domain.users import Actor, Role
+from novamind_desktop.infrastructure import csv_formats
+from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.ui.worker import QtTaskRunner
+
+INTERVAL_MS = 5
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        self.beats: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(INTERVAL_MS)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        self.beats.append(time.perf_counter())
+
+    def gaps_ms(self, since: float, until: float) -> list[float]:
+        beats = [b for b in self.beats if since <= b <= until]
+        return [(b - a) * 1000 for a, b in pairwise(beats)]
+
+
+def run_for(seconds: float) -> None:
+    """Spin the Qt event loop (as app.exec() does) for `seconds`."""
+    loop = QEventLoop()
+    QTimer.singleShot(round(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def jobs(config: dict[str, Any]) -> list[tuple[str, Callable[[Any], object]]]:
+    """The worker's jobs, built here, run on the worker thread."""
+    admin = Actor(None, "cli:bench", Role.ADMIN)
+    rows = list(csv_formats.read_patient_rows(Path(config["csv"])))
+    fresh = build_context(Settings.from_environ(config["fresh_environ"]))
+    clinic = build_context(Settings.from_environ(config["clinic_environ"]))
+    week = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def index(_: Any) -> int:
+        patients = clinic.services.patients.all_for_index(admin)
+        upcoming = clinic.services.appointments.next_for_patients(admin, datetime.now(UTC))
+        PatientSearchIndex().build(patients, upcoming)
+        return len(patients)
+
+    return [
+        ("import", lambda _: fresh.services.imports.import_patients(admin, rows)),
+        ("downgrade", lambda _: fresh.services.admin.downgrade(admin, config["down_to"])),
+        ("upgrade", lambda _: fresh.services.admin.upgrade(admin, "head")),
+        ("index", index),
+        (
+            "week",
+            lambda _: clinic.services.appointments.schedule(
+                admin, week, week + timedelta(days=7), None
+            ),
+        ),
+        ("audit", lambda _: clinic.services.audit.query(admin, limit=1000)),
+    ]
+
+
+def main(config_path: str) -> None:
+    config = json.loads(Path(config_path).read_text())
+    app = QApplication(sys.argv[:1])
+    heart = Heartbeat()
+    heart.timer.start()
+    run_for(0.3)  # settle
+    idle_from = time.perf_counter()
+    run_for(config["idle_seconds"])
+    idle_to = time.perf_counter()
+
+    failures: list[str] = []
+    timings: dict[str, float] = {}
+    todo = jobs(config)
+    runner = QtTaskRunner(show_error=failures.append)
+    loop = QEventLoop()
+    remaining = [len(todo)]
+
+    def done(_result: object) -> None:
+        remaining[0] -= 1
+        if not remaining[0]:
+            loop.quit()
+
+    def failed(error: Exception) -> None:
+        failures.append(f"{type(error).__name__}: {error}")
+        loop.quit()
+
+    busy_from = time.perf_counter()
+    for label, job in todo:
+        runner.submit(_timed(job, label, timings), done, failed, label=label)
+    loop.exec()
+    busy_to = time.perf_counter()
+    heart.timer.stop()
+    runner.shutdown()
+    app.processEvents()
+    idle, busy = heart.gaps_ms(idle_from, idle_to), heart.gaps_ms(busy_from, busy_to)
+    print(
+        json.dumps(
+            {
+                "idle_max_gap_ms": max(idle),
+                "busy_max_gap_ms": max(busy),
+                "busy_p99_gap_ms": sorted(busy)[int(len(busy) * 0.99)],
+                "busy_seconds": busy_to - busy_from,
+                "beats": len(busy),
+                "jobs_s": timings,
+                "failures": failures,
+            }
+        )
+    )
+
+
+def _timed(job: Callable[[Any], object], label: str, timings: dict[str, float]) -> Callable:
+    def run(context: Any) -> object:
+        start = time.perf_counter()
+        result = job(context)
+        timings[label] = time.perf_counter() - start
+        return result
+
+    return run
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
