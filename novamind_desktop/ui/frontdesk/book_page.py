@@ -24,6 +24,7 @@ from novamind_desktop.ui.frontdesk.book_toolbar import BookToolbar
 from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from novamind_desktop.ui.frontdesk.day_sheet_dialog import DaySheetDialog
 from novamind_desktop.ui.frontdesk.hub import FrontDesk
+from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.prompts import ask_reason, ask_scope, confirm, show_error
 
 REFRESH_INTERVAL_MS = 15_000
@@ -38,7 +39,12 @@ class AppointmentBookPage(QWidget):
         self.frontdesk = frontdesk
         c = frontdesk.context
         self.presenter = AppointmentBookPresenter(
-            self, c.services, c.runner, c.actor, c.notify_changed, own_schedule=own_schedule
+            self,
+            c.services,
+            OwnedRunner(c.runner, self),
+            c.actor,
+            c.notify_changed,
+            own_schedule=own_schedule,
         )
         self._scrolled = False
         self._build()

@@ -30,6 +30,7 @@ from novamind_desktop.presenters.appointment_book import AppointmentBookPresente
 from novamind_desktop.presenters.booking import BookingForm, BookingPresenter
 from novamind_desktop.ui.frontdesk.booking_repeat import RepeatEditor
 from novamind_desktop.ui.frontdesk.hub import FrontDesk
+from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.patient_picker import PatientPicker
 
 ERROR_STYLE = "color:#b3261e;"
@@ -60,7 +61,7 @@ class BookingDialog(QDialog):
         self.tz = book.tz
         c = frontdesk.context
         self.presenter = BookingPresenter(
-            self, c.services, c.runner, c.actor, book.types, c.notify_changed
+            self, c.services, OwnedRunner(c.runner, self), c.actor, book.types, c.notify_changed
         )
         self.errors: dict[str, QLabel] = {}
         self._build(frontdesk, book)

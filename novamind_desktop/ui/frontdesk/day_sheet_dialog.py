@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
 from novamind_desktop.presenters.day_sheet import DaySheet, DaySheetPresenter, sheet_html
+from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.prompts import show_error
 from novamind_desktop.ui.pages import PageContext
 
@@ -58,7 +59,9 @@ class DaySheetDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(820, 640)
         self.book = book
-        self.presenter = DaySheetPresenter(context.services, context.runner, context.actor)
+        self.presenter = DaySheetPresenter(
+            context.services, OwnedRunner(context.runner, self), context.actor
+        )
         self.sheet: DaySheet | None = None
         self._build()
         self.reload()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.presenters.patient_form import PatientFormPresenter
 from novamind_desktop.presenters.patient_search import PatientDirectory
+from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.patient_dialog import PatientDialog
 from novamind_desktop.ui.pages import PageContext
 
@@ -57,7 +58,8 @@ class FrontDesk(QObject):
 
     def _make_form(self, dialog: PatientDialog) -> PatientFormPresenter:
         c = self.context
-        return PatientFormPresenter(dialog, c.services, c.runner, c.actor, self._saved)
+        runner = OwnedRunner(c.runner, dialog)
+        return PatientFormPresenter(dialog, c.services, runner, c.actor, self._saved)
 
     def _saved(self, patient: Patient) -> None:
         self.directory.patient_saved(patient)

@@ -24,6 +24,7 @@ from novamind_desktop.presenters.frontdesk_errors import now
 from novamind_desktop.presenters.patient_search import PatientRow
 from novamind_desktop.presenters.twins import REVIEW_CHOICES, TwinCharts, TwinPresenter
 from novamind_desktop.ui.frontdesk.hub import FrontDesk
+from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.patient_picker import PatientPicker
 from novamind_desktop.ui.frontdesk.prompts import show_error
 from novamind_desktop.ui.twins.charts import correlation_chart, forecast_chart, medication_chart
@@ -55,7 +56,7 @@ class TwinsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("twinsPage")
         c = frontdesk.context
-        self.presenter = TwinPresenter(self, c.services, c.runner, c.actor)
+        self.presenter = TwinPresenter(self, c.services, OwnedRunner(c.runner, self), c.actor)
         self.frontdesk = frontdesk
         self.charts: TwinCharts | None = None
         self.patient_name = ""
