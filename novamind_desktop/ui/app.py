@@ -187,12 +187,13 @@ def run_gui(context: StartupContext, demo: bool) -> int:
     runner = QtTaskRunner()
     session = Session(context, runner, app_settings(demo), demo=demo)
     session.finished.connect(app.exit)
-    app.aboutToQuit.connect(runner.shutdown)
     QTimer.singleShot(0, session.start)
     try:
         return app.exec()
     finally:
-        runner.shutdown()
+        runner.shutdown()  # after the running job (if any) finishes; queued ones are dropped
+        for window in app.topLevelWidgets():
+            window.close()
 
 
 def show_startup_error(message: str) -> int:

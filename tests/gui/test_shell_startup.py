@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from novamind_desktop.domain.users import Role
@@ -128,3 +129,38 @@ def test_database_behind_admin_upgrades_first(qtbot, task_runner, qsettings, scr
     qtbot.addWidget(session.window)
     assert admin.calls == ["upgrade 0002"]
     assert session.context.migration_status.up_to_date
+
+
+def test_run_gui_shows_sign_in_and_returns_when_it_is_closed(qtbot, workstation, qapp):
+    from novamind_desktop.ui import app as app_module
+
+    station = workstation()
+    seen: list[str] = []
+
+    def close_sign_in() -> None:
+        dialogs = [w for w in qapp.topLevelWidgets() if isinstance(w, SignInDialog)]
+        if not dialogs or not dialogs[0].isVisible():
+            QTimer.singleShot(20, close_sign_in)
+            return
+        seen.append(dialogs[0].windowTitle())
+        dialogs[0].reject()
+
+    QTimer.singleShot(0, close_sign_in)
+    try:
+        assert app_module.run_gui(station.context, demo=False) == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
+    assert seen == ["Sign in — NOVAMIND Desktop"]
+
+
+def test_startup_error_goes_to_stderr_and_a_dialog(monkeypatch, capsys, qapp):
+    from novamind_desktop.ui import app as app_module
+
+    assert app_module.show_startup_error("Set NOVAMIND_ENCRYPTION_KEY.") == 2
+    assert capsys.readouterr().err == "Set NOVAMIND_ENCRYPTION_KEY.\n"
+
+    shown: list[str] = []
+    monkeypatch.setattr(app_module, "_headless", lambda: False)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    assert app_module.show_startup_error("The database cannot be reached.") == 2
+    assert shown == ["The database cannot be reached."]
