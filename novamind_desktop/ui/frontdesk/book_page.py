@@ -130,7 +130,10 @@ class AppointmentBookPage(QWidget):
     def ask_reason(
         self, question: str, in_series: bool, on_done: Callable[[str, bool], None]
     ) -> None:
-        ask_reason(self, question, in_series, on_done)
+        dialog = ask_reason(self, question, in_series, on_done)
+        if question.startswith("Late-cancel"):
+            dialog.setWindowTitle("Late cancellation")
+            dialog.ok.setText("Record late cancellation")
 
     def open_booking(self, draft: BookingDraft) -> BookingDialog:
         dialog = BookingDialog(self, self.frontdesk, self.presenter, draft)
