@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         self.sign_out_action = _action(self, "Sign &out", "Ctrl+Shift+L", "sign_out", self.sign_out)
         file.addActions([self.lock_action, self.sign_out_action])
         file.addSeparator()
-        file.addAction(_action(self, "&Quit", QKeySequence.StandardKey.Quit, "quit", self.close))
+        file.addAction(_action(self, "&Quit", "Ctrl+Q", "quit", self.close))
         view = bar.addMenu("&View")
         self.page_actions: list[QAction] = []
         for index, page in enumerate(self.pages):

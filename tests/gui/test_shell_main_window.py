@@ -154,3 +154,25 @@ def test_sign_out_from_the_lock_screen(qtbot, task_runner, qsettings, accounts):
         window.lock_screen.sign_out_button.click()
     assert [a.username for a in accounts.signed_out] == ["frontdesk1"]
     assert not window.isVisible()
+
+
+def test_help_lists_the_keyboard_shortcuts(qtbot, task_runner, qsettings, accounts, screenshot):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(qtbot, task_runner, qsettings, accounts, Role.ADMIN)
+    window._shortcuts()
+    box = window.findChild(QMessageBox)
+    qtbot.waitUntil(box.isVisible)
+    for expected in (
+        "Ctrl+Q",
+        "Quit",
+        "Ctrl+L",
+        "Lock now",
+        "Ctrl+1",
+        "Patients",
+        "Ctrl+Shift+U",
+        "Users",
+    ):
+        assert expected in box.text()
+    screenshot(box, "shell_shortcuts")
+    box.close()
