@@ -38,7 +38,13 @@ def _migrations(window: MainWindow) -> QDialog:
 def _backups(window: MainWindow) -> QDialog:
     from novamind_desktop.ui.admin.backup_dialog import BackupDialog
 
-    return BackupDialog(window.services.admin, window.runner, window.presenter.actor, window)
+    return BackupDialog(
+        window.services.admin,
+        window.runner,
+        window.presenter.actor,
+        window,
+        restored=lambda: window.notify_changed("restore"),  # every page reloads its data
+    )
 
 
 def _rotation(window: MainWindow) -> QDialog:
