@@ -12,6 +12,7 @@ Only then are the cipher, the unit-of-work factory and the services built.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,7 +288,9 @@ def build_demo_context(settings: Settings, *, patients: int = 200, seed: int = 7
     from novamind_desktop.infrastructure.passwords import ScryptPasswordHasher
     from novamind_desktop.services.audit_trail import SystemClock
 
-    folder = Path(tempfile.mkdtemp(prefix="novamind-demo-"))
+    _remove_abandoned_demos(Path(tempfile.gettempdir()))
+    folder = Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
+    (folder / "pid").write_text(str(os.getpid()), encoding="ascii")
 
     def remove() -> None:
         shutil.rmtree(folder, ignore_errors=True)
@@ -316,3 +319,23 @@ def build_demo_context(settings: Settings, *, patients: int = 200, seed: int = 7
     context.demo_accounts = summary.accounts
     context._cleanups.append(remove)
     return context
+
+
+DEMO_PREFIX = "novamind-demo-"
+
+
+def _remove_abandoned_demos(temp: Path) -> None:
+    """Demo folders of processes that were killed (atexit never ran). Their data is
+    unreadable anyway: the key lived only in that process's memory."""
+    import shutil
+
+    if os.name != "posix":  # os.kill(pid, 0) is a liveness probe only on POSIX
+        return
+    for folder in temp.glob(f"{DEMO_PREFIX}*"):
+        try:
+            pid = int((folder / "pid").read_text(encoding="ascii"))
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours to judge (no pid file, or another user's process)
