@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from novamind_desktop.infrastructure.crypto import FieldCipher
     from novamind_desktop.infrastructure.demo_data import DemoAccount
     from novamind_desktop.infrastructure.keys import KeyRing
-    from novamind_desktop.services.ports import UnitOfWorkFactory
+    from novamind_desktop.services.ports import Clock, UnitOfWorkFactory
     from novamind_desktop.services.ports_admin import DatabaseAdmin
     from novamind_desktop.services.registry import AppServices
 
@@ -90,7 +90,7 @@ class AppContext:
     database_admin: DatabaseAdmin
     migration_status: MigrationStatus
     database_label: str  # the URL with the password masked
-    demo_accounts: tuple[DemoAccount, ...] = ()
+    demo_accounts: Sequence[DemoAccount] = ()
     _cleanups: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -246,7 +246,7 @@ def wire(
 def build_services(
     settings: Settings,
     uow_factory: UnitOfWorkFactory,
-    clock: object,
+    clock: Clock,
     admin: DatabaseAdmin,
 ) -> AppServices:
     from novamind_desktop.infrastructure.passwords import ScryptPasswordHasher

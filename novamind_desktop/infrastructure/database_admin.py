@@ -34,7 +34,6 @@ from novamind_desktop.services.ports import Clock
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-KEYS = EncryptionKeyRecord.__table__
 
 
 class BackupKeyMismatch(backups.BackupError):
@@ -237,13 +236,13 @@ class SqlDatabaseAdmin:
 
         assert isinstance(connection, Connection)
         current = self._cipher.current_key_id.hex()
-        known = connection.scalars(select(KEYS.c.key_id)).all()
+        known = connection.scalars(select(EncryptionKeyRecord.key_id)).all()
         if current not in known:
             raise RuntimeError("the current key is not recorded; restart to run the key check")
-        connection.execute(delete(KEYS).where(KEYS.c.key_id != current))
+        connection.execute(delete(EncryptionKeyRecord).where(EncryptionKeyRecord.key_id != current))
         log.info("old keys forgotten: %d", len(known) - 1)
 
     def keys_in_use(self) -> list[str]:
         """Ids (hex) of the keys the database has recorded."""
         with self._engine.connect() as connection:
-            return list(connection.scalars(select(KEYS.c.key_id)).all())
+            return list(connection.scalars(select(EncryptionKeyRecord.key_id)).all())
