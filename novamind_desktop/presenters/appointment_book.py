@@ -155,13 +155,26 @@ class AppointmentBookPresenter:
         return next((c.display_name for c in self.clinicians if c.id == clinician_id), "")
 
     def heading(self) -> str:
-        """Short enough for the toolbar at 1366 px: the clinician is in the chooser beside it."""
+        """Where the book is, relative to today (the date box beside it has the exact date)."""
+        today = now(self.services).astimezone(self.tz).date()
         if self.mode == "week":
-            first, last = week_days(self.day)[0], week_days(self.day)[4]
+            days = week_days(self.day)
+            weeks = (days[0] - week_days(today)[0]).days // 7
+            relative = {0: "This week", 1: "Next week", -1: "Last week"}.get(weeks)
+            if relative:
+                return relative
+            first, last = days[0], days[4]
             if first.month == last.month:
-                return f"{first.day}–{last.day} {last:%B %Y}"
-            return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-        return f"{self.day:%A} {self.day.day} {self.day:%B %Y}"
+                span = f"{first.day}–{last.day} {last:%B}"
+            else:
+                span = f"{first.day} {first:%b} – {last.day} {last:%b}"
+            return f"{span} {last.year}"
+        relative = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get((self.day - today).days)
+        return (
+            f"{relative}, {self.day:%A}"
+            if relative
+            else f"{self.day:%A} {self.day.day} {self.day:%B}"
+        )
 
     def reload(self) -> None:
         """Fetch the shown range again; the view keeps its selection."""

@@ -157,7 +157,8 @@ def correlations(doc: dict[str, Any]) -> tuple[Correlation, ...]:
         if r is None:
             continue
         measure = MEASURE_LABELS.get(str(c.get("measure")), str(c.get("measure") or ""))
-        label = str(c.get("label") or c.get("signal") or "?")
+        # "Heart-rate variability (RMSSD)" -> "Heart-rate variability": the axis is narrow.
+        label = str(c.get("label") or c.get("signal") or "?").split(" (")[0]
         p = _num(c, "p_value", 1.0)
         n = c.get("n")
         found.append(

@@ -69,6 +69,7 @@ class BookingDialog(QDialog):
 
     def _error(self, name: str) -> QLabel:
         label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)  # messages may quote patient names
         label.setObjectName(f"{name}_error")
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)

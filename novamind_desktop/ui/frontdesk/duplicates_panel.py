@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -56,8 +57,8 @@ class DuplicatesPanel(QFrame):
         details = [f"born {c.date_of_birth}", c.phone] + ([c.email] if c.email else [])
         inactive = " <i>(inactive)</i>" if not c.active else ""
         label = QLabel(
-            f"<b>{c.name}</b>{inactive} · {' · '.join(details)}"
-            f"<br><span style='color:#7a5b00'>{c.reasons}</span>"
+            f"<b>{escape(c.name)}</b>{inactive} · {escape(' · '.join(details))}"
+            f"<br><span style='color:#7a5b00'>{escape(c.reasons)}</span>"
         )
         line.addWidget(label, 1)
         button = QPushButton("Open this one instead")

@@ -97,6 +97,7 @@ class PatientDialog(QDialog):
             grid.addWidget(self._section(title, names), row, col, 1, span)
         outer.addLayout(grid)
         self.general_error = QLabel()
+        self.general_error.setTextFormat(Qt.TextFormat.PlainText)
         self.general_error.setStyleSheet(ERROR_STYLE)
         self.general_error.setWordWrap(True)
         self.general_error.hide()

@@ -41,6 +41,7 @@ class PatientPicker(QWidget):
         self.chosen_label = QLabel()
         self.chosen_label.setObjectName("pickerChosen")
         self.chosen_label.setStyleSheet("color:#1e6b30;")
+        self.chosen_label.setTextFormat(Qt.TextFormat.PlainText)
         self.chosen_label.hide()
         layout.addWidget(self.chosen_label)
         self._timer = QTimer(self)

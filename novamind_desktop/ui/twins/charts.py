@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from html import escape
 
 from PySide6.QtCharts import (
     QAreaSeries,
@@ -58,7 +59,7 @@ def _chart(title: str) -> QChart:
 
 
 def forecast_chart(measure: MeasureSeries, today: date) -> QChart:
-    chart = _chart(f"{measure.label}: measured and forecast")
+    chart = _chart(f"{escape(measure.label)}: measured and forecast")
     observed = QLineSeries()
     observed.setName("Measured")
     observed.setPen(QPen(OBSERVED, 2.5))
@@ -120,7 +121,7 @@ def _today_line(
 
 
 def correlation_chart(correlations: Sequence[Correlation]) -> QChart:
-    chart = _chart("Wearables and symptoms (correlation r)")
+    chart = _chart("Wearables and symptoms (r; * = significant)")  # no "<": titles are HTML
     rises = QBarSet("Rises with symptoms")
     falls = QBarSet("Falls as symptoms rise")
     rises.setColor(POSITIVE)
@@ -129,7 +130,7 @@ def correlation_chart(correlations: Sequence[Correlation]) -> QChart:
     for c in reversed(correlations):  # the strongest at the top
         rises.append(c.r if c.r > 0 else 0.0)
         falls.append(c.r if c.r < 0 else 0.0)
-        labels.append(c.label + ("" if c.significant else " (weak evidence)"))
+        labels.append(c.label + (" *" if c.significant else ""))
     series = QHorizontalStackedBarSeries()
     series.append(rises)
     series.append(falls)

@@ -68,7 +68,7 @@ def test_the_book_opens_on_today_with_every_clinician(setup, clinician_user, oth
     clinicians, _selected = view.last("show_clinicians")
     assert [c.display_name for c in clinicians] == ["Dr Chen", "Dr Okafor"]
     layout, heading = view.last("show_layout")
-    assert heading == "Monday 2 June 2025"
+    assert heading == "Today, Monday"
     assert [c.title for c in layout.columns] == ["Dr Chen", "Dr Okafor"]
     (block,) = layout.blocks
     assert (block.column, block.start_minute, block.patient_name) == (0, 600, "Jürgen Müller")
@@ -150,8 +150,15 @@ def test_week_view_of_one_clinician_hides_an_empty_weekend(setup):
     presenter, view, _, _ = setup
     presenter.set_mode("week")
     layout, heading = view.last("show_layout")
-    assert heading == "2–6 June 2025"
+    assert heading == "This week"
     assert [c.day.weekday() for c in layout.columns] == [0, 1, 2, 3, 4]
+    presenter.step(3)
+    assert view.last("show_layout")[1] == "23–27 June 2025"
+    presenter.set_mode("day")
+    assert view.last("show_layout")[1] == "Monday 23 June"
+    presenter.today()
+    presenter.step(1)
+    assert view.last("show_layout")[1] == "Tomorrow, Tuesday"
 
 
 def test_a_clinician_sees_their_own_day_and_cannot_book(services, clinician_user, setup):
