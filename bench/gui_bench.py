@@ -79,6 +79,7 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
         raise RuntimeError(f"a worker job failed: {result['failures']}")
     report.add("gui_idle_max_gap_ms", result["idle_max_gap_ms"], "ms", interval_ms=5)
     jobs = {f"job_{k}_s": v for k, v in result["jobs_s"].items()}
+    jobs.update({f"worst_gap_{k}_ms": v for k, v in result["worst_gap_by_job_ms"].items()})
     report.add(
         "gui_max_stall_ms",
         result["busy_max_gap_ms"],
@@ -89,6 +90,9 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
         busy_s=result["busy_seconds"],
         beats=result["beats"],
         imported=ctx.import_patients,
+        gc_max_pause_ms=result["gc_max_pause_ms"],
+        gc_max_pause_on_gui_thread=result["gc_max_pause_on_gui_thread"],
+        gc_full_collections=result["gc_full_collections"],
         **jobs,
     )
 

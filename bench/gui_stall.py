@@ -14,8 +14,10 @@ the audit log. The gap between two heartbeats beyond the 5 ms interval is the GU
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -49,6 +51,33 @@ class Heartbeat:
     def gaps_ms(self, since: float, until: float) -> list[float]:
         beats = [b for b in self.beats if since <= b <= until]
         return [(b - a) * 1000 for a, b in pairwise(beats)]
+
+
+class GcWatch:
+    """Records every cyclic garbage collection (generation, thread, duration)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, str, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._event)
+
+    def _event(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            thread = threading.current_thread().name
+            elapsed = (time.perf_counter() - self._started) * 1000
+            self.pauses.append((info["generation"], thread, elapsed))
+
+    def summary(self) -> dict[str, float]:
+        worst = max(self.pauses, key=lambda p: p[2], default=(0, "", 0.0))
+        return {
+            "gc_collections": len(self.pauses),
+            "gc_full_collections": sum(1 for g, _t, _d in self.pauses if g == 2),
+            "gc_max_pause_ms": worst[2],
+            "gc_max_pause_generation": worst[0],
+            "gc_max_pause_on_gui_thread": worst[1] == "MainThread",
+        }
 
 
 def run_for(seconds: float) -> None:
@@ -90,6 +119,7 @@ def jobs(config: dict[str, Any]) -> list[tuple[str, Callable[[Any], object]]]:
 def main(config_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
     app = QApplication(sys.argv[:1])
+    collections = GcWatch()
     heart = Heartbeat()
     heart.timer.start()
     run_for(0.3)  # settle
@@ -98,7 +128,7 @@ def main(config_path: str) -> None:
     idle_to = time.perf_counter()
 
     failures: list[str] = []
-    timings: dict[str, float] = {}
+    spans: dict[str, tuple[float, float]] = {}
     todo = jobs(config)
     runner = QtTaskRunner(show_error=failures.append)
     loop = QEventLoop()
@@ -115,7 +145,7 @@ def main(config_path: str) -> None:
 
     busy_from = time.perf_counter()
     for label, job in todo:
-        runner.submit(_timed(job, label, timings), done, failed, label=label)
+        runner.submit(_timed(job, label, spans), done, failed, label=label)
     loop.exec()
     busy_to = time.perf_counter()
     heart.timer.stop()
@@ -130,21 +160,37 @@ def main(config_path: str) -> None:
                 "busy_p99_gap_ms": sorted(busy)[int(len(busy) * 0.99)],
                 "busy_seconds": busy_to - busy_from,
                 "beats": len(busy),
-                "jobs_s": timings,
+                "jobs_s": {k: end - start for k, (start, end) in spans.items()},
+                "worst_gap_by_job_ms": worst_gap_by_job(
+                    [b for b in heart.beats if busy_from <= b <= busy_to], spans
+                ),
                 "failures": failures,
+                **collections.summary(),
             }
         )
     )
 
 
-def _timed(job: Callable[[Any], object], label: str, timings: dict[str, float]) -> Callable:
+def _timed(
+    job: Callable[[Any], object], label: str, spans: dict[str, tuple[float, float]]
+) -> Callable[[Any], object]:
     def run(context: Any) -> object:
         start = time.perf_counter()
         result = job(context)
-        timings[label] = time.perf_counter() - start
+        spans[label] = (start, time.perf_counter())
         return result
 
     return run
+
+
+def worst_gap_by_job(beats: list[float], spans: dict[str, tuple[float, float]]) -> dict:
+    """For each job, the longest heartbeat gap that overlapped its run (where stalls come from)."""
+    worst: dict[str, float] = {}
+    for a, b in pairwise(beats):
+        for label, (start, end) in spans.items():
+            if a < end and b > start:
+                worst[label] = max(worst.get(label, 0.0), (b - a) * 1000)
+    return worst
 
 
 if __name__ == "__main__":

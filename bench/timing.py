@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -14,8 +15,8 @@ def percentile(samples: Sequence[float], q: float) -> float:
     if not samples:
         raise ValueError("no samples")
     ordered = sorted(samples)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    rank = math.ceil(q / 100 * len(ordered))  # 1-based
+    return ordered[min(max(rank, 1), len(ordered)) - 1]
 
 
 def per_op_us(run: Callable[[], int], repeats: int = 5) -> float:
