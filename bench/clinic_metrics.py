@@ -28,7 +28,7 @@ def run_all(report: Report, app: BenchApp, n: int, seed: int, suffix: str = "") 
     lookups(report, app, rows, n, suffix)
     index = index_build(report, app, suffix)
     search(report, app, index, queries.search_queries(rows, n, seed), suffix)
-    day_view(report, app, min(n, 60), suffix)
+    day_view(report, app, min(n, 30), suffix)
 
 
 # --- issue 2: email and date-of-birth lookups ---------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import time
 import traceback
 from pathlib import Path
@@ -17,9 +18,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 # cheap sections first, the clinic-sized ones after.
 SECTIONS: dict[str, str] = {
     "crypto": "bench.crypto_bench",
-    "gui": "bench.gui_bench",
     "import": "bench.import_bench",
     "sqlite": "bench.sqlite_bench",
+    "gui": "bench.gui_bench",  # reuses the SQLite clinic copy when that section ran
     "pg": "bench.pg_bench",
 }
 
@@ -42,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     report = Report()
     ctx = BenchContext.from_args(args, BENCH_DIR / "cache")
     chosen = [s for s in (args.only or SECTIONS) if s not in args.skip]
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         "clinicians": args.clinicians,
         "sections": ", ".join(chosen),
         "run time": f"{elapsed:.0f} s",
+        "load average (1 min) before / after": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
+        "cores": os.cpu_count(),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     report.write(args.out, "NOVAMIND Desktop benchmarks", context)
