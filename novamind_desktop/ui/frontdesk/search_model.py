@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from novamind_desktop.presenters.patient_search import PatientRow
+from novamind_desktop.presenters.phone_display import phone_text
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -51,6 +52,8 @@ class PatientResultsModel(QAbstractTableModel):
                 return f"{text} (inactive)"
             if key == "next_appointment" and not text:
                 return "—"
+            if key == "phone":
+                return phone_text(text)
             return text
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return QBrush(_INACTIVE)

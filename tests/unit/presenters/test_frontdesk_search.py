@@ -148,3 +148,13 @@ def test_a_failed_poll_keeps_the_old_index_and_tries_again(caplog):
     directory.poll()
     assert directory._since > since_before
     assert timedelta(0) < services.clock.now() - directory._since <= timedelta(seconds=5)
+
+
+def test_phone_numbers_are_grouped_for_reading_back():
+    from novamind_desktop.presenters.phone_display import phone_text
+
+    assert phone_text("+46694511288") == "+46 694 511 288"
+    assert phone_text("+353628751375") == "+353 628 751 375"
+    assert phone_text("+14155550123") == "+1 415 555 0123"
+    assert phone_text("02079460018") == "020 794 600 18"
+    assert phone_text("12345") == "12345"  # too short to group
