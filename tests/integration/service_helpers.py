@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
+from novamind_desktop.domain.errors import DomainError
 from novamind_desktop.domain.patients import normalise_email, normalise_phone
 from novamind_desktop.domain.twins import DigitalTwin
 from novamind_desktop.domain.users import Actor, Role
@@ -302,6 +304,30 @@ def watch_logs_for_phi(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     leaked = phi_in_text("\n".join(formatter.format(record) for record in records))
     assert leaked == [], f"stored values appeared in the logs: {len(leaked)}"
+
+
+# --- two desks at once ------------------------------------------------------------------------
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call on its own thread; each result, or the DomainError it raised."""
+
+    def outcome(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except DomainError as refused:
+            return refused
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(outcome, call) for call in calls]
+        return [future.result(timeout=120) for future in futures]
+
+
+def split(outcomes: list[Any], kind: type, refusal: type[DomainError]) -> tuple[Any, Any]:
+    won = [o for o in outcomes if isinstance(o, kind)]
+    lost = [o for o in outcomes if isinstance(o, refusal)]
+    assert (len(won), len(lost)) == (1, 1), outcomes
+    return won[0], lost[0]
 
 
 # --- a unit of work that stops at a chosen write ------------------------------------------

@@ -18,15 +18,17 @@ from service_helpers import (
     OTHER_FORM,
     PATIENT_FORM,
     RIVAL_EDIT,
+    at_once,
     audit_rows,
     pause_before,
     set_up_clinic,
+    split,
     watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.audit import AuditAction
-from novamind_desktop.domain.errors import DomainError, SlotTaken, StaleRecord
+from novamind_desktop.domain.errors import SlotTaken, StaleRecord
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.domain.recurrence import Frequency, Recurrence
 from novamind_desktop.services.appointments import BookingRequest
@@ -46,27 +48,6 @@ def logs_hold_no_phi(caplog):
 @pytest.fixture
 def clinic(migrated_db, tmp_path):
     yield from set_up_clinic(migrated_db, tmp_path)
-
-
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run each call on its own thread; each result, or the DomainError it raised."""
-
-    def outcome(call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except DomainError as refused:
-            return refused
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(outcome, call) for call in calls]
-        return [future.result(timeout=120) for future in futures]
-
-
-def split(outcomes: list[Any], kind: type, refusal: type[DomainError]) -> tuple[Any, Any]:
-    won = [o for o in outcomes if isinstance(o, kind)]
-    lost = [o for o in outcomes if isinstance(o, refusal)]
-    assert (len(won), len(lost)) == (1, 1), outcomes
-    return won[0], lost[0]
 
 
 def created_appointments(clinic) -> list[Any]:
