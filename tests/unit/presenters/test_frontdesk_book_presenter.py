@@ -231,3 +231,17 @@ def test_next_available_moves_the_form_to_the_first_free_slot(
     start, minutes = view.last("set_slot")
     assert start.astimezone(CLINIC_TZ).strftime("%a %H:%M") == "Mon 08:50"
     assert minutes == 50
+
+
+def test_every_two_weeks_until_an_end_date(services, frontdesk, patients, clinician_user):
+    presenter, view, _ = booking(services, frontdesk)
+    start = at_minute(MONDAY, 9 * 60, CLINIC_TZ)
+    form = BookingForm(
+        patients["Müller"].id, clinician_user.id, "therapy", start, 50, virtual=True,
+        repeat=Frequency.EVERY_TWO_WEEKS, until=date(2025, 7, 14),
+    )  # fmt: skip
+    presenter.book(form)
+    assert view.last("booked") == "Booked 4 appointments, Mon 02 Jun to Mon 14 Jul 2025."
+    found = services.appointments.for_patient(frontdesk, patients["Müller"].id)
+    assert all(a.virtual and a.location == "" for a in found)
+    assert len({a.series_id for a in found}) == 1
