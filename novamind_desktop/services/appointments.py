@@ -110,10 +110,14 @@ class AppointmentService:
         return appointment
 
     def for_patient(self, actor: Actor, patient_id: UUID) -> list[Appointment]:
-        """A patient's appointments, oldest first (a read of the patient's record)."""
+        """A patient's appointments, oldest first (a read of the patient's record).
+
+        A clinician gets only their own, as in schedule() and get(): the notes are PHI."""
         actor.require(Permission.READ_APPOINTMENTS)
         with self._uow(actor) as uow:
             found = uow.appointments.for_patient(patient_id)
+            if actor.role is Role.CLINICIAN:
+                found = [a for a in found if a.clinician_id == actor.user_id]
             audit_trail.record(
                 uow, self._clock, actor, AuditAction.READ, "patient", patient_id, "appointments"
             )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from service_helpers import (
+    APPOINTMENT_NOTES,
     CANCELLATION_REASON,
     CLINIC_TZ,
     OTHER_FORM,
@@ -145,7 +146,10 @@ def test_a_clinician_may_not_change_another_clinicians_appointment(clinic, patie
     s, desk, dr_a = clinic.services, clinic.frontdesk, clinic.dr_a
     patient, _ = patients
     theirs = s.appointments.book(
-        desk, BookingRequest(patient.id, clinic.dr_b.user_id, MONDAY_11, "therapy")
+        desk,
+        BookingRequest(
+            patient.id, clinic.dr_b.user_id, MONDAY_11, "therapy", notes=APPOINTMENT_NOTES
+        ),
     )
     before_row, before_audit = stored_row(clinic, theirs.id), audit_rows(clinic.db.engine)
     attempts = [
@@ -170,6 +174,10 @@ def test_a_clinician_may_not_change_another_clinicians_appointment(clinic, patie
         dr_a, MONDAY_11 - timedelta(hours=3), MONDAY_11 + timedelta(hours=3)
     )
     assert [slot.appointment.id for slot in day] == [mine.id]
+    # Nor does the patient's history hand them the other clinician's appointment and notes:
+    assert [a.id for a in s.appointments.for_patient(dr_a, patient.id)] == [mine.id]
+    everyone = s.appointments.for_patient(desk, patient.id)
+    assert {a.id for a in everyone} == {mine.id, theirs.id}
     checked_in = s.appointments.change_status(dr_a, mine.id, 1, AppointmentStatus.CHECKED_IN)
     assert checked_in.status_changed_by == dr_a.username
 
