@@ -207,7 +207,7 @@ class BookingDialog(QDialog):
         )
 
     def submit(self) -> None:
-        self.picker.flush()
+        self.picker.choose_only_match()
         self.presenter.book(self.form())
 
     # -- BookingView -----------------------------------------------------------------------

@@ -72,6 +72,14 @@ class PatientPicker(QWidget):
             self._timer.stop()
             self._search()
 
+    def choose_only_match(self) -> None:
+        """Typed enough to leave one patient: that is the one meant."""
+        self.flush()
+        if self.patient is None and self.matches.count() == 1:
+            item = self.matches.item(0)
+            if item is not None:
+                self._choose_item(item)
+
     def _choose_item(self, item: QListWidgetItem) -> None:
         row = item.data(Qt.ItemDataRole.UserRole)
         if isinstance(row, PatientRow):
