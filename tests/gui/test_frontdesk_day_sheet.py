@@ -86,3 +86,14 @@ def test_print_preview_opens_with_the_sheet(qtbot, clinic, task_runner):
     qtbot.waitUntil(lambda: pages.pageCount() >= 1)  # the sheet was laid out on paper
     preview.reject()
     qtbot.waitUntil(lambda: not isValid(preview) or not preview.isVisible())
+
+
+def test_an_unwritable_folder_is_reported(qtbot, clinic, task_runner, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    book = open_book(qtbot, clinic, task_runner)
+    dialog = open_sheet(qtbot, book)
+    assert dialog.export_pdf(tmp_path / "no such folder" / "sheet.pdf") is None
+    error = wait_for(qtbot, QMessageBox, "frontdeskError")
+    assert "could not be saved" in error.text()
+    error.accept()

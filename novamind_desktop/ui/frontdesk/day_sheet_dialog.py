@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -164,10 +165,10 @@ class DaySheetDialog(QDialog):
     def export_pdf(self, path: Path) -> Path | None:
         if self.sheet is None:
             return None
-        try:
-            write_pdf(self.sheet, path)
-        except OSError as exc:
-            show_error(self, f"The PDF could not be saved: {exc.strerror}.")
+        # QPdfWriter cannot say why it failed, so the folder is checked first.
+        if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+            show_error(self, f"The PDF could not be saved in {path.parent}. Choose another folder.")
             return None
+        write_pdf(self.sheet, path)
         self.exported.emit(str(path))
         return path
