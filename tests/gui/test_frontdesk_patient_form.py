@@ -146,7 +146,7 @@ def test_a_stale_save_shows_both_versions_and_reapplies_mine(qtbot, desk, screen
     assert stored.details.phone == "02079460999"  # theirs, not silently overwritten
 
 
-def test_deactivate_after_confirming_then_reactivate(qtbot, desk):
+def test_deactivate_after_confirming_then_reactivate(qtbot, desk, screenshot):
     clinic, _window, frontdesk = desk
     adams = clinic.patient("Adams")
     dialog = frontdesk.open_patient(adams.id)
@@ -157,6 +157,7 @@ def test_deactivate_after_confirming_then_reactivate(qtbot, desk):
     button(box, "Deactivate").click()
     qtbot.waitUntil(lambda: dialog.banner.isVisible())
     assert dialog.active_button.text() == "Reactivate"
+    screenshot(dialog, "frontdesk_patient_inactive")
     assert frontdesk.directory.search("zoe")[0].active is False
     assert not clinic.services.patients.get(clinic.desk, adams.id).active
     dialog.active_button.click()
