@@ -15,6 +15,7 @@ from novamind_desktop.domain.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
+    StaleRecord,
     ValidationFailed,
 )
 from novamind_desktop.domain.users import Actor, Permission, Role, User
@@ -27,6 +28,10 @@ MAX_PASSWORD_LENGTH = 1024  # hashing is deliberately slow; don't let a paste ma
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=15)
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
+# When two desks save one account's sign-in bookkeeping at the same moment (PostgreSQL), the
+# later save is stale; it is redone on fresh data, so no failure goes uncounted (parallel
+# guessing must not slip past the lockout) and nobody is told the account "changed".
+_BOOKKEEPING_ATTEMPTS = 3
 
 # Units of work need an actor to stamp created_by/updated_by; before anyone is signed in
 # these stand in. The audit events themselves name the account concerned.
@@ -135,6 +140,14 @@ class UserService:
         """The account, if the password is right. Raises SignInRefused (an
         AuthenticationFailed), AccountLocked after 5 failures (for 15 minutes) or
         AccountDeactivated."""
+        for _ in range(_BOOKKEEPING_ATTEMPTS - 1):
+            try:
+                return self._sign_in(username, password)
+            except StaleRecord:
+                continue  # nothing was committed; try again on what the other desk saved
+        return self._sign_in(username, password)
+
+    def _sign_in(self, username: str, password: str) -> User:
         now = self._clock.now()
         with self._uow(_SIGN_IN) as uow:
             user = uow.users.by_username(normalise_username(username))
@@ -158,6 +171,14 @@ class UserService:
 
     def verify_password(self, actor: Actor, password: str) -> bool:
         """Unlock an idle-locked window. Failures count towards the lockout like sign-ins."""
+        for _ in range(_BOOKKEEPING_ATTEMPTS - 1):
+            try:
+                return self._verify_password(actor, password)
+            except StaleRecord:
+                continue
+        return self._verify_password(actor, password)
+
+    def _verify_password(self, actor: Actor, password: str) -> bool:
         if actor.user_id is None:
             return False
         now = self._clock.now()
