@@ -162,6 +162,10 @@ def test_appointments_import_export_round_trip(cli: Cli, tmp_path: Path) -> None
     assert exported.read_text(encoding="utf-8").splitlines()[1:] == rows[:2]
     again = cli.ok("import", "appointments", str(exported))
     assert "0 imported, 2 already present, 0 refused" in again.stderr
+    bundle = tmp_path / "appointments.json"
+    cli.ok("export", "appointments", "--format", "fhir", "--out", str(bundle))
+    from_fhir = cli.ok("import", "appointments", str(bundle))
+    assert "0 imported, 2 already present, 0 refused" in from_fhir.stderr
 
     calendar = cli.ok("export", "appointments", "--format", "ics").stdout
     assert calendar.count("BEGIN:VEVENT") == 2
