@@ -10,11 +10,12 @@ exact restore command.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, inspect, select, text
 
 from novamind_desktop.domain.errors import DomainError
 from novamind_desktop.domain.maintenance import (
@@ -59,8 +60,46 @@ def _as_domain_errors() -> Iterator[None]:
         ) from None
 
 
+_REVISION = re.compile(r"^revision(?:\s*:\s*[^=]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(
+    r"^down_revision(?:\s*:\s*[^=]+)?\s*=\s*(?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE
+)
+
+
+def _script_head() -> str | None:
+    """The head revision read from the scripts' text, without importing Alembic (~0.5 s at
+    every start). None when the history is not a plain chain; Alembic then decides."""
+    from novamind_desktop.paths import migrations_dir
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (migrations_dir() / "versions").glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        versions = connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+    return versions[0] if len(versions) == 1 else None
+
+
 def migration_status(engine: Engine) -> MigrationStatus:
-    """The domain view of migrations.status(): current, head, pending with their messages."""
+    """The domain view of migrations.status(): current, head, pending with their messages.
+
+    The common case, a database at head, is answered without Alembic."""
+    head = _script_head()
+    if head is not None and _stored_revision(engine) == head:
+        return MigrationStatus(describe(engine.url), head, head)
     found = migrations.status(engine.url)
     return MigrationStatus(
         database_label=describe(engine.url),
