@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from novamind_desktop.domain.maintenance import MigrationStatus
 from novamind_desktop.domain.users import Actor, Role, User
 from novamind_desktop.presenters.sign_in import failure_sentence
+from novamind_desktop.settings import StartupError
 from novamind_desktop.ui.pages import role_pages
 from novamind_desktop.ui.style import APP_NAME, apply_style
 from novamind_desktop.ui.worker import QtTaskRunner
@@ -50,6 +51,20 @@ class StartupContext(Protocol):
     demo_accounts: Sequence[Any]  # shown on the sign-in screen in demo mode
 
 
+ContextOpener = Callable[[], StartupContext]
+
+
+class _LateAccounts:
+    """The accounts of a context still being opened. Jobs run in order on the worker, so a
+    sign-in submitted now runs after the job that opens the database."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session.context.services.users, name)
+
+
 class Session(QObject):
     """One run of the application: emits finished(exit_code) when it should end."""
 
@@ -57,14 +72,17 @@ class Session(QObject):
 
     def __init__(
         self,
-        context: StartupContext,
+        context: StartupContext | ContextOpener,
         runner: QtTaskRunner,
         settings: QSettings,
         demo: bool = False,
         pages: Any = role_pages,
     ):
         super().__init__()
-        self.context, self.runner, self.settings = context, runner, settings
+        # An opener builds the context on the worker while the sign-in window is already up.
+        self._opener = context if callable(context) else None
+        self.context: Any = None if callable(context) else context
+        self.runner, self.settings = runner, settings
         self.demo = demo
         self._pages = pages
         self.window: QWidget | None = None  # whatever is on screen now (for tests)
@@ -72,18 +90,40 @@ class Session(QObject):
 
     @property
     def _users(self) -> Any:
-        return self.context.services.users
+        return self.context.services.users if self.context is not None else _LateAccounts(self)
 
     def start(self) -> None:
+        if self._opener is not None:
+            self.sign_in(opening=True)
         self.runner.submit(
-            lambda ctx: self._users.needs_first_admin(),
-            on_success=lambda needed: self.first_admin() if needed else self.sign_in(),
+            self._open,
+            on_success=self._opened,
             on_failure=self._cannot_start,
-            label="check accounts",
+            label="open the database",
         )
 
+    def _open(self, ctx: Any) -> tuple[Any, bool]:
+        context = self._opener() if self._opener is not None else self.context
+        return context, context.services.users.needs_first_admin()
+
+    def _opened(self, result: tuple[Any, bool]) -> None:
+        self.context, needs_first_admin = result
+        early = self.window if self._opener is not None else None
+        if needs_first_admin:
+            if early is not None:
+                early.rejected.disconnect()
+                early.close()
+            self.first_admin()
+        elif early is not None:
+            early.database_ready(self.context.database_label)  # type: ignore[attr-defined]
+        else:
+            self.sign_in()
+
     def _cannot_start(self, exc: Exception) -> None:
-        show_startup_error(failure_sentence(exc, "start-up"))
+        if self.window is not None:
+            self.window.hide()
+        sentence = str(exc) if isinstance(exc, StartupError) else failure_sentence(exc, "start")
+        show_startup_error(sentence)
         self.finished.emit(EXIT_STARTUP_FAILED)
 
     def first_admin(self) -> None:
@@ -94,14 +134,15 @@ class Session(QObject):
         dialog.rejected.connect(lambda: self.finished.emit(0))
         self._show(dialog)
 
-    def sign_in(self) -> None:
+    def sign_in(self, opening: bool = False) -> None:
         from novamind_desktop.ui.sign_in import SignInDialog
 
         if self.main_window is not None:  # signed out: the next user gets fresh pages
             self.main_window.deleteLater()
             self.main_window = None
-        accounts = self.context.demo_accounts if self.demo else ()
-        dialog = SignInDialog(self._users, self.runner, self.context.database_label, accounts)
+        accounts = self.context.demo_accounts if self.demo and not opening else ()
+        label = "" if opening else self.context.database_label
+        dialog = SignInDialog(self._users, self.runner, label, accounts, opening=opening)
         dialog.signed_in_as.connect(self._signed_in)
         dialog.rejected.connect(lambda: self.finished.emit(0))
         self._show(dialog)
@@ -179,8 +220,14 @@ def _application() -> QApplication:
     return QApplication(sys.argv[:1])
 
 
-def run_gui(context: StartupContext, demo: bool) -> int:
-    """Show the GUI until the user quits; returns the process exit code."""
+def run_gui(context: StartupContext | ContextOpener, demo: bool) -> int:
+    """Show the GUI until the user quits; returns the process exit code.
+
+    `context` is bootstrap's AppContext, or a function building it (for example
+    `lambda: build_context(settings)`): then the sign-in window shows at once and the
+    database is opened on the worker while the user types. A StartupError raised by it is
+    shown like show_startup_error (exit code 2), and the context it built is closed here.
+    """
     app = _application()
     apply_style(app)
     app.setQuitOnLastWindowClosed(False)  # between sign-in and the main window none is open
@@ -194,6 +241,8 @@ def run_gui(context: StartupContext, demo: bool) -> int:
         runner.shutdown()  # after the running job (if any) finishes; queued ones are dropped
         for window in app.topLevelWidgets():
             window.close()
+        if callable(context) and session.context is not None:
+            session.context.close()
 
 
 def show_startup_error(message: str) -> int:

@@ -74,6 +74,7 @@ class SignInDialog(QDialog):
         demo_accounts: Sequence[Any] = (),
         parent: QWidget | None = None,
         backoff: Callable[[int], int] | None = None,
+        opening: bool = False,
     ):
         super().__init__(parent)
         self.setWindowTitle("Sign in — NOVAMIND Desktop" + (" — DEMO" if demo_accounts else ""))
@@ -96,12 +97,17 @@ class SignInDialog(QDialog):
         self._resume = QTimer(self, singleShot=True)
         self._resume.timeout.connect(self._allow_input)
         self.presenter = SignInPresenter(self, users, runner, backoff)
+        if opening:  # the database is being opened on the worker; type meanwhile
+            self.database.setText("Opening the database…")
+            self.sign_in_button.setEnabled(False)
+            self.sign_in_button.setText("Opening…")
 
     def _build(self, database: str, demo: Sequence[Any], buttons: QDialogButtonBox) -> None:
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         layout.addWidget(label("Sign in to NOVAMIND", "dialogTitle"))
-        layout.addWidget(label(f"Database: {database}", "hint"))
+        self.database = label(f"Database: {database}", "hint")
+        layout.addWidget(self.database)
         if demo:
             banner = label(
                 "<b>Demo mode</b>: sample patients only; nothing is kept after you quit. "
@@ -127,6 +133,10 @@ class SignInDialog(QDialog):
     def _submit(self) -> None:
         if self.sign_in_button.isEnabled():
             self.presenter.sign_in(self.username.text(), self.password.text())
+
+    def database_ready(self, database_label: str) -> None:
+        self.database.setText(f"Database: {database_label}")
+        self._allow_input()
 
     # SignInView
     def show_error(self, message: str) -> None:

@@ -3,6 +3,7 @@ ask-an-admin refusal, signing out and back in, quitting."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 from PySide6.QtCore import QTimer
@@ -164,3 +165,50 @@ def test_startup_error_goes_to_stderr_and_a_dialog(monkeypatch, capsys, qapp):
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     assert app_module.show_startup_error("The database cannot be reached.") == 2
     assert shown == ["The database cannot be reached."]
+
+
+def test_sign_in_shows_while_the_database_opens_on_the_worker(
+    qtbot, workstation, task_runner, qsettings, screenshot
+):
+    station = workstation()  # creates the file and the accounts
+    release = threading.Event()
+    built: list[threading.Thread] = []
+
+    def open_database():
+        built.append(threading.current_thread())
+        assert release.wait(20)
+        return station.context
+
+    session = Session(open_database, task_runner, qsettings)
+    session.start()
+    dialog = session.window
+    assert isinstance(dialog, SignInDialog)
+    qtbot.addWidget(dialog)
+    assert not dialog.sign_in_button.isEnabled()
+    assert dialog.database.text() == "Opening the database…"
+    screenshot(dialog, "shell_sign_in_opening")
+    dialog.username.setText("desk")
+    dialog.password.setText(station.password("desk"))
+    release.set()
+    qtbot.waitUntil(dialog.sign_in_button.isEnabled, timeout=10_000)
+    assert built and built[0] is not threading.main_thread()
+    assert "clinic.sqlite3" in dialog.database.text()
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow), timeout=10_000)
+    qtbot.addWidget(session.window)
+
+
+def test_a_database_that_cannot_be_opened_ends_with_its_sentence(
+    qtbot, task_runner, qsettings, capsys
+):
+    from novamind_desktop.settings import StartupError
+
+    def open_database():
+        raise StartupError("The database at db.clinic.local cannot be reached; check DATABASE_URL.")
+
+    session = Session(open_database, task_runner, qsettings)
+    with qtbot.waitSignal(session.finished) as finished:
+        session.start()
+    qtbot.addWidget(session.window)
+    assert finished.args == [2]
+    assert "cannot be reached" in capsys.readouterr().err
