@@ -37,6 +37,9 @@ from novamind_desktop.services.registry import AppServices, build_app_services
 CLINIC_TZ = ZoneInfo("Europe/Berlin")  # the conftest clock's Monday 09:00 UTC is 10:00 here
 AUDIT = AuditEventRecord.__table__
 PASSWORD = "correct horse battery staple"
+# bootstrap's hasher, at a lower scrypt cost: four staff accounts per test would otherwise
+# spend most of the suite's time hashing (the cost itself is tested in tests/unit).
+TEST_HASHER = ScryptPasswordHasher(n=2**10)
 
 # --- what the front desk types (every value distinctive, so a stray copy is found) ------
 
@@ -149,7 +152,7 @@ def build_services(
     return build_app_services(
         uow_factory=uow_factory,
         clock=db.clock,
-        hasher=ScryptPasswordHasher(),
+        hasher=TEST_HASHER,
         clinic_tz=CLINIC_TZ,
         database_admin=admin,
     )
