@@ -95,6 +95,12 @@ class Session(QObject):
     def start(self) -> None:
         if self._opener is not None:
             self.sign_in(opening=True)
+            # Let the window paint before the worker's imports compete for the GIL.
+            QTimer.singleShot(30, self._submit_open)
+        else:
+            self._submit_open()
+
+    def _submit_open(self) -> None:
         self.runner.submit(
             self._open,
             on_success=self._opened,
