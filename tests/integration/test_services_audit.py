@@ -77,7 +77,16 @@ class AuditWatch:
         return result, sorted(events, key=repr)
 
 
-def test_every_patient_read_and_write_is_audited_with_its_user(clinic) -> None:
+Steps = list[tuple[Callable[[], Any], list[Event]]]
+
+
+def run_steps(audited: AuditWatch, steps: Steps) -> None:
+    for call, expected in steps:
+        assert audited(call)[1] == sorted(expected, key=repr)
+
+
+def patient_steps(clinic, p: UUID) -> Steps:
+    """Each patient use case after registration, and the rows it must add."""
     s, desk, desk_2, dr_a, dr_b = (
         clinic.services,
         clinic.frontdesk,
@@ -85,19 +94,12 @@ def test_every_patient_read_and_write_is_audited_with_its_user(clinic) -> None:
         clinic.dr_a,
         clinic.dr_b,
     )
-    audited = AuditWatch(clinic)
-    patient, events = audited(lambda: s.patients.register(desk, PATIENT_FORM))
-    assert events == [event(desk, "create", "patient", patient.id)]
-    p = patient.id
-    steps: list[tuple[Callable[[], Any], list[Event]]] = [
+    changed = "changed address_line, city, insurance_member_id"
+    return [
         (lambda: s.patients.get(dr_a, p), [event(dr_a, "read", "patient", p)]),
         (
             lambda: s.patients.update(desk, p, 1, EDITED_FORM),
-            [
-                event(
-                    desk, "update", "patient", p, "changed address_line, city, insurance_member_id"
-                )
-            ],
+            [event(desk, "update", "patient", p, changed)],
         ),
         (
             lambda: s.patients.find_by_email(desk_2, PATIENT_FORM["email"].upper()),
@@ -128,26 +130,26 @@ def test_every_patient_read_and_write_is_audited_with_its_user(clinic) -> None:
         (lambda: s.patients.find_by_email(desk, "nobody@example.invalid"), []),
         (lambda: s.patients.update(desk, p, 4, EDITED_FORM), []),
     ]
-    for call, expected in steps:
-        assert audited(call)[1] == sorted(expected, key=repr)
+
+
+def test_every_patient_read_and_write_is_audited_with_its_user(clinic) -> None:
+    s, desk, audited = clinic.services, clinic.frontdesk, AuditWatch(clinic)
+    patient, events = audited(lambda: s.patients.register(desk, PATIENT_FORM))
+    assert events == [event(desk, "create", "patient", patient.id)]
+    run_steps(audited, patient_steps(clinic, patient.id))
     # The admin's view through AuditService is the same trail, newest first.
-    trail = s.audit.query(clinic.admin, entity_id=str(p))
+    trail = s.audit.query(clinic.admin, entity_id=str(patient.id))
+    desk_2, dr_a, dr_b = clinic.frontdesk_2, clinic.dr_a, clinic.dr_b
     assert [e.username for e in trail] == [
         u.username for u in (desk_2, desk, desk, dr_b, desk_2, desk, dr_a, desk)
     ]
 
 
-def test_appointment_and_twin_reads_and_writes_are_audited(clinic) -> None:
+def appointment_steps(clinic, p: UUID, a: UUID) -> Steps:
     s, desk, dr = clinic.services, clinic.frontdesk, clinic.dr_a
-    patient = s.patients.register(desk, PATIENT_FORM)
-    p, audited = patient.id, AuditWatch(clinic)
-    visit, events = audited(
-        lambda: s.appointments.book(desk, BookingRequest(p, dr.user_id, MONDAY_11, "intake"))
-    )
-    a = visit.id
-    assert events == [event(desk, "create", "appointment", a)]
     later = MONDAY_11 + timedelta(hours=2)
-    steps: list[tuple[Callable[[], Any], list[Event]]] = [
+    shown = "1 appointments from 2030-03-04 11:00 UTC"
+    return [
         (lambda: s.appointments.get(dr, a), [event(dr, "read", "appointment", a)]),
         (
             lambda: s.appointments.for_patient(desk, p),
@@ -155,15 +157,7 @@ def test_appointment_and_twin_reads_and_writes_are_audited(clinic) -> None:
         ),
         (
             lambda: s.appointments.schedule(desk, MONDAY_11, later),
-            [
-                event(
-                    desk,
-                    "read",
-                    "appointment_book",
-                    None,
-                    "1 appointments from 2030-03-04 11:00 UTC",
-                )
-            ],
+            [event(desk, "read", "appointment_book", None, shown)],
         ),
         (
             lambda: s.appointments.move(desk, a, 1, later, later + timedelta(hours=1)),
@@ -174,8 +168,16 @@ def test_appointment_and_twin_reads_and_writes_are_audited(clinic) -> None:
             [event(dr, "status", "appointment", a, "scheduled -> checked_in")],
         ),
     ]
-    for call, expected in steps:
-        assert audited(call)[1] == sorted(expected, key=repr)
+
+
+def test_appointment_reads_and_writes_are_audited(clinic) -> None:
+    s, desk, dr, audited = clinic.services, clinic.frontdesk, clinic.dr_a, AuditWatch(clinic)
+    p = s.patients.register(desk, PATIENT_FORM).id
+    visit, events = audited(
+        lambda: s.appointments.book(desk, BookingRequest(p, dr.user_id, MONDAY_11, "intake"))
+    )
+    assert events == [event(desk, "create", "appointment", visit.id)]
+    run_steps(audited, appointment_steps(clinic, p, visit.id))
     request = BookingRequest(p, dr.user_id, MONDAY_11 + timedelta(days=1), "therapy")
     series, events = audited(
         lambda: s.appointments.book_series(desk, request, Recurrence(Frequency.WEEKLY, count=3))
@@ -194,6 +196,13 @@ def test_appointment_and_twin_reads_and_writes_are_audited(clinic) -> None:
         event(desk, "status", "appointment", x.id, "scheduled -> cancelled") for x in series[1:]
     ]
     assert events == sorted(expected, key=repr)
+
+
+def test_twin_reads_and_reviews_are_audited(clinic) -> None:
+    s, dr, audited = clinic.services, clinic.dr_a, AuditWatch(clinic)
+    p = s.patients.register(clinic.frontdesk, PATIENT_FORM).id
+    _, events = audited(lambda: s.twins.get(dr, p))
+    assert events == [event(dr, "read", "digital_twin", p, "no twin yet")]
     twin = add_twin(clinic.db, p)
     _, events = audited(lambda: s.twins.get(dr, p))
     assert events == [event(dr, "read", "digital_twin", p)]
