@@ -9,6 +9,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -35,9 +36,11 @@ class MasterKey:
         if len(self.material) != 32:
             raise ValueError("a master key is 32 bytes")
 
-    @property
+    @cached_property
     def key_id(self) -> bytes:
-        """4 bytes that name the key in every stored value, without revealing it."""
+        """4 bytes that name the key in every stored value, without revealing it.
+
+        Cached: every encrypt() stamps it, and an HMAC per value cost ~1.5 µs."""
         return hmac.new(self.material, b"novamind/key-id", hashlib.sha256).digest()[:4]
 
     def __repr__(self) -> str:  # never print key material
