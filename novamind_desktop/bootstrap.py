@@ -136,16 +136,19 @@ def configure_logging(settings: Settings) -> None:
         ) from None
 
 
-def build_context(settings: Settings, *, set_up_empty: bool = True) -> AppContext:
+def build_context(
+    settings: Settings, *, set_up_empty: bool = True, keyring: KeyRing | None = None
+) -> AppContext:
     """Run the start-up checks in order and wire the application.
 
     `set_up_empty`: migrate an empty database to head (a first start). The `db` commands
-    pass False so that `db status` reports an empty database as it is.
+    pass False so that `db status` reports an empty database as it is. `keyring`: the keys
+    if the caller has loaded them already (load_keys), to spare a second key derivation.
     """
     from novamind_desktop.infrastructure.crypto import FieldCipher
     from novamind_desktop.infrastructure.database import describe
 
-    keyring = load_keys(settings)
+    keyring = keyring or load_keys(settings)
     engine = open_database(settings)
     try:
         status = check_migrations(engine, set_up_empty)

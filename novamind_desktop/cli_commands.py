@@ -23,6 +23,7 @@ from novamind_desktop.bootstrap import (
     build_context,
     build_demo_context,
     configure_logging,
+    load_keys,
 )
 from novamind_desktop.domain.users import Actor
 
@@ -85,21 +86,25 @@ def dispatch(args: argparse.Namespace) -> Command:
 
 
 def gui(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """The sign-in window shows at once; the database is opened on the worker meanwhile
+    (run_gui calls the opener there, shows its StartupError and closes the context)."""
     from novamind_desktop.settings import StartupError
+    from novamind_desktop.ui.app import run_gui, show_startup_error
 
     settings = _settings(environ)
+    demo = bool(args.demo)
     try:
-        context = build_demo_context(settings) if args.demo else build_context(settings)
+        # A missing or malformed key is known without the database: say so before any window.
+        keyring = None if demo else load_keys(settings)
     except StartupError as error:
-        from novamind_desktop.ui.app import show_startup_error
-
         return show_startup_error(str(error))
-    try:
-        from novamind_desktop.ui.app import run_gui
 
-        return run_gui(context, demo=bool(args.demo))
-    finally:
-        context.close()
+    def open_context() -> AppContext:
+        if demo:
+            return build_demo_context(settings)
+        return build_context(settings, keyring=keyring)
+
+    return run_gui(open_context, demo=demo)
 
 
 # --- users ---------------------------------------------------------------------------------

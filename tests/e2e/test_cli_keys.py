@@ -57,7 +57,8 @@ def test_wrong_key_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     before = cli.ok("export", "patients").stdout
     file_before = _digest(cli.sqlite_file) if cli.sqlite_file else None
 
-    for command in (("export", "patients"), ("import", "patients", "p.csv"), ("rotate-key",)):
+    commands = ((), ("export", "patients"), ("import", "patients", "p.csv"), ("rotate-key",))
+    for command in commands:  # () is the GUI: the sign-in window, then the refusal
         wrong = cli(*command, env={KEY_VAR: generate_key()})
         assert wrong.returncode == 2, wrong
         assert KEY_VAR in wrong.stderr and "does not match" in wrong.stderr
