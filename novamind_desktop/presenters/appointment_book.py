@@ -118,6 +118,9 @@ class AppointmentBookPresenter:
         self.layout: BookLayout = EMPTY_LAYOUT
         self._loading = False
         self._reload_again = False
+        self._again_is_refresh = False
+        # (start, end, clinicians) of the last load that was audited: what the person opened.
+        self._opened: tuple[datetime, datetime, tuple[UUID, ...]] | None = None
 
     # -- loading -------------------------------------------------------------------------
 
@@ -176,9 +179,15 @@ class AppointmentBookPresenter:
             else f"{self.day:%A} {self.day.day} {self.day:%B}"
         )
 
-    def reload(self) -> None:
-        """Fetch the shown range again; the view keeps its selection."""
+    def reload(self, *, refresh: bool = False) -> None:
+        """Fetch the shown range again; the view keeps its selection.
+
+        `refresh=True` is the background poll: a view the person already opened is fetched
+        without a new audit row. Anything else (another day, other clinicians) is audited."""
         if self._loading:
+            # Coalesce: one more load when this one is back, audited unless all were polls.
+            first = not self._reload_again
+            self._again_is_refresh = refresh and (first or self._again_is_refresh)
             self._reload_again = True
             return
         columns = self.columns()
@@ -190,14 +199,19 @@ class AppointmentBookPresenter:
         start = day_start(days[0], self.tz)
         end = day_start(days[-1] + timedelta(days=1), self.tz)
         ids = sorted({c.clinician_id for c in columns}, key=str)
+        view = (start, end, tuple(ids))
+        quiet = refresh and view == self._opened
 
         def job(_: Any) -> list[Any]:
-            return self.services.appointments.schedule(self.actor, start, end, ids)
+            return self.services.appointments.schedule(self.actor, start, end, ids, refresh=quiet)
+
+        def loaded(slots: list[Any]) -> None:
+            if not quiet:
+                self._opened = view
+            self._loaded(columns, slots)
 
         self._loading = True
-        self.runner.submit(
-            job, lambda slots: self._loaded(columns, slots), self._load_failed, label=""
-        )
+        self.runner.submit(job, loaded, self._load_failed, label="")
 
     def _loaded(self, columns: list[BookColumn], slots: list[Any]) -> None:
         self._loading = False
@@ -208,7 +222,7 @@ class AppointmentBookPresenter:
         self.view.show_layout(layout, self.heading())
         if self._reload_again:
             self._reload_again = False
-            self.reload()
+            self.reload(refresh=self._again_is_refresh)
 
     def _load_failed(self, exc: Exception) -> None:
         self._loading = False

@@ -84,20 +84,32 @@ class AppointmentService:
         start: datetime,
         end: datetime,
         clinician_ids: list[UUID] | None = None,
+        *,
+        refresh: bool = False,
     ) -> list[BookedSlot]:
         """Appointments (any status) overlapping [start, end), with patient and clinician names.
 
-        A clinician sees only their own schedule."""
+        A clinician sees only their own schedule. Each call is audited as a read of the book,
+        except `refresh=True`: the background re-fetch of a view the person already opened
+        (and whose opening was audited), so a book left on screen all day does not add a row
+        every few seconds."""
         actor.require(Permission.READ_APPOINTMENTS)
         ids = _visible_clinicians(actor, clinician_ids)
         with self._uow(actor) as uow:
             appointments = uow.appointments.in_range(start, end, ids)
             slots = _booked_slots(uow, appointments)
-            detail = f"{len(slots)} appointments from {start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-            audit_trail.record(
-                uow, self._clock, actor, AuditAction.READ, APPOINTMENT_BOOK, None, detail
-            )
-            uow.commit()
+            if not refresh:
+                when = f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+                audit_trail.record(
+                    uow,
+                    self._clock,
+                    actor,
+                    AuditAction.READ,
+                    APPOINTMENT_BOOK,
+                    None,
+                    f"{len(slots)} appointments from {when}",
+                )
+                uow.commit()
         return slots
 
     def get(self, actor: Actor, appointment_id: UUID) -> Appointment:

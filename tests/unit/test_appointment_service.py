@@ -326,6 +326,19 @@ def test_the_book_shows_names_types_and_colours(
     assert service.schedule(frontdesk, at(2025, 6, 3, 0, 0), at(2025, 6, 4, 0, 0)) == []
 
 
+def test_a_refresh_of_the_book_is_not_audited_again(service, db, frontdesk, request_at):
+    booked = service.book(frontdesk, request_at(at(2025, 6, 2, 9, 0)))
+    day = (at(2025, 6, 2, 0, 0), at(2025, 6, 3, 0, 0))
+    service.schedule(frontdesk, *day)  # the person opens the day: audited
+    rows = len(db.audit)
+    assert db.audit[-1].entity == "appointment_book"
+    (slot,) = service.schedule(frontdesk, *day, refresh=True)  # the book's polling
+    assert slot.appointment == booked
+    assert len(db.audit) == rows
+    service.schedule(frontdesk, at(2025, 6, 3, 0, 0), at(2025, 6, 4, 0, 0))  # the next day
+    assert len(db.audit) == rows + 1
+
+
 def test_a_clinician_sees_only_their_own_schedule(
     service, frontdesk, clinician, request_at, other_clinician, clinician_user
 ):

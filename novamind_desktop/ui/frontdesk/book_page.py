@@ -50,7 +50,7 @@ class AppointmentBookPage(QWidget):
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
-        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.timeout.connect(self.poll)
         self.presenter.start()
 
     def _build(self) -> None:
@@ -84,8 +84,13 @@ class AppointmentBookPage(QWidget):
     # -- refresh -------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Other workstations' changes: reload the shown range, keeping the selection."""
+        """Changes made here: reload the shown range, keeping the selection."""
         self.presenter.reload()
+
+    def poll(self) -> None:
+        """The timer: other workstations' changes to the view already open (not audited
+        again; the person opened it once)."""
+        self.presenter.reload(refresh=True)
 
     def data_changed(self, topic: str = "") -> None:
         if topic in ("", "appointments", "patients"):
