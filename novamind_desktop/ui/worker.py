@@ -178,9 +178,13 @@ class QtTaskRunner(QObject):
         on_progress: Callable[[int, int, str], None] | None = None,
         label: str = "",
     ) -> TaskHandle:
-        if not self._thread.isRunning():
-            raise RuntimeError("The database worker has been shut down.")
         queued = _Job(next(self._ids), job, label, on_success, on_failure, on_progress)
+        if not self._thread.isRunning():
+            # The app is closing: a page's timer can still fire after the worker stopped.
+            # Like jobs still queued at exit, this one is dropped; nothing runs, nothing shows.
+            log.info("Dropped a job submitted after the database worker stopped (%s).", label)
+            queued.cancel_event.set()
+            return _Handle(queued)
         self._jobs[queued.id] = queued
         self.busy_changed.emit(len(self._jobs))
         self._dispatch.emit(queued)
