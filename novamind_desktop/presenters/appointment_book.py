@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from uuid import UUID
@@ -23,6 +23,7 @@ from novamind_desktop.presenters.book_layout import (
     at_minute,
     build_layout,
     day_start,
+    drop_empty_weekend,
     week_days,
 )
 from novamind_desktop.presenters.frontdesk_errors import clinic_zone, describe, now
@@ -119,6 +120,8 @@ class AppointmentBookPresenter:
         self._loading = False
         self._reload_again = False
         self._again_is_refresh = False
+        self.paused = False  # the screen is locked: nothing is fetched or drawn
+        self._after_pause: list[Callable[[], None]] = []
         # (start, end, clinicians) of the last load that was audited: what the person opened.
         self._opened: tuple[datetime, datetime, tuple[UUID, ...]] | None = None
 
@@ -184,6 +187,8 @@ class AppointmentBookPresenter:
 
         `refresh=True` is the background poll: a view the person already opened is fetched
         without a new audit row. Anything else (another day, other clinicians) is audited."""
+        if self.paused:
+            return  # resume() fetches the view at once
         if self._loading:
             # Coalesce: one more load when this one is back, audited unless all were polls.
             first = not self._reload_again
@@ -215,9 +220,12 @@ class AppointmentBookPresenter:
 
     def _loaded(self, columns: list[BookColumn], slots: list[Any]) -> None:
         self._loading = False
+        if self.paused:  # locked meanwhile: not drawn; resume() fetches again
+            self._reload_again = False
+            return
         layout = build_layout(columns, slots, self.tz, show_cancelled=self.show_cancelled)
         if self.mode == "week":
-            layout = _drop_empty_weekend(layout)
+            layout = drop_empty_weekend(layout)
         self.layout = layout
         self.view.show_layout(layout, self.heading())
         if self._reload_again:
@@ -231,6 +239,18 @@ class AppointmentBookPresenter:
 
     def _failed(self, exc: Exception) -> None:
         self.view.show_error(describe(exc, "An appointment book job"))
+
+    def pause(self) -> None:
+        """The screen locked: load and draw nothing until resume()."""
+        self.paused = True
+
+    def resume(self) -> None:
+        """The user is back: what was held back, then the open view fetched at once."""
+        self.paused = False
+        held, self._after_pause = self._after_pause, []
+        for handle in held:
+            handle()
+        self.reload(refresh=True)
 
     # -- navigation ------------------------------------------------------------------------
 
@@ -364,6 +384,9 @@ class AppointmentBookPresenter:
         self.reload()
 
     def _write_failed(self, exc: Exception) -> None:
+        if self.paused:  # explaining it reads the book (patient names): after the lock
+            self._after_pause.append(lambda: self._write_failed(exc))
+            return
         if isinstance(exc, SlotTaken):
             explain_slot_taken(
                 self.services, self.runner, self.actor, self.tz, exc, self.view.show_error
@@ -376,14 +399,3 @@ class AppointmentBookPresenter:
         else:
             self.view.show_error(describe(exc, "Changing an appointment"))
         self.reload()
-
-
-def _drop_empty_weekend(layout: BookLayout) -> BookLayout:
-    used = {b.column for b in layout.blocks}
-    keep = [n for n, c in enumerate(layout.columns) if c.day.weekday() < 5 or n in used]
-    if len(keep) == len(layout.columns):
-        return layout
-    renumber = {old: new for new, old in enumerate(keep)}
-    blocks = tuple(replace(b, column=renumber[b.column]) for b in layout.blocks)
-    columns = tuple(layout.columns[n] for n in keep)
-    return BookLayout(columns, blocks, layout.first_minute, layout.last_minute)

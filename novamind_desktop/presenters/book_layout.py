@@ -8,7 +8,7 @@ inside one column (a no-show and the patient booked into its slot) share the col
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -186,3 +186,15 @@ def week_days(day: date) -> list[date]:
     """Monday to Sunday of the week containing `day`."""
     monday = day - timedelta(days=day.weekday())
     return [monday + timedelta(days=n) for n in range(7)]
+
+
+def drop_empty_weekend(layout: BookLayout) -> BookLayout:
+    """A week without Saturday and Sunday columns, unless something is booked on them."""
+    used = {b.column for b in layout.blocks}
+    keep = [n for n, c in enumerate(layout.columns) if c.day.weekday() < 5 or n in used]
+    if len(keep) == len(layout.columns):
+        return layout
+    renumber = {old: new for new, old in enumerate(keep)}
+    blocks = tuple(replace(b, column=renumber[b.column]) for b in layout.blocks)
+    columns = tuple(layout.columns[n] for n in keep)
+    return BookLayout(columns, blocks, layout.first_minute, layout.last_minute)

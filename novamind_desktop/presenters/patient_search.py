@@ -91,6 +91,11 @@ class PatientDirectory:
         self._polling = False
         self._upcoming: NextMap = {}
         self._listeners: list[Callable[[], None]] = []
+        # While the screen is locked nothing is fetched and no listener redraws; what was
+        # missed is caught up on resume().
+        self.paused = False
+        self._load_missed = False
+        self._change_missed = False
 
     @property
     def ready(self) -> bool:
@@ -101,10 +106,32 @@ class PatientDirectory:
         self._listeners.append(listener)
 
     def _changed(self) -> None:
+        if self.paused:
+            self._change_missed = True
+            return
         for listener in list(self._listeners):
             listener()
 
+    def pause(self) -> None:
+        """The screen locked: fetch nothing, and drop what arrives, until resume()."""
+        self.paused = True
+
+    def resume(self) -> None:
+        """The user is back: catch up at once (load or poll), then tell the listeners."""
+        self.paused = False
+        if self._load_missed:
+            self._load_missed = False
+            self.load()
+        else:
+            self.poll()
+        if self._change_missed:
+            self._change_missed = False
+            self._changed()
+
     def load(self) -> None:
+        if self.paused:
+            self._load_missed = True
+            return
         if self.loading:
             return
         self.loading = True
@@ -131,6 +158,10 @@ class PatientDirectory:
         return {pid: when for pid, value in found.items() if (when := _start_of(value))}
 
     def _built(self, result: tuple[PatientSearchIndex, datetime, NextMap]) -> None:
+        if self.paused:  # locked meanwhile: built again on resume, not kept unseen
+            self.loading = False
+            self._load_missed = True
+            return
         self.index, started, self._upcoming = result
         self._since = started - POLL_OVERLAP
         self.loading = False
@@ -139,12 +170,15 @@ class PatientDirectory:
 
     def _load_failed(self, exc: Exception) -> None:
         self.loading = False
+        if self.paused:
+            self._load_missed = True
+            return
         self.error = describe(exc, "Loading the patient list")
         self._changed()
 
     def poll(self) -> None:
         """Fetch what other workstations changed since the last look (every ~15 s)."""
-        if self.index is None or self._since is None or self._polling:
+        if self.paused or self.index is None or self._since is None or self._polling:
             return
         since = self._since
         self._polling = True
@@ -167,9 +201,9 @@ class PatientDirectory:
     ) -> None:
         changed, upcoming, moved, started = result
         self._polling = False
+        if self.paused or self.index is None:
+            return  # locked meanwhile: resume() polls again from the same moment
         self._since = started - POLL_OVERLAP
-        if self.index is None:
-            return
         self._upcoming = upcoming
         for pid, when in moved:
             self.index.set_next_appointment(pid, when)

@@ -51,6 +51,7 @@ class AppointmentBookPage(QWidget):
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.poll)
+        frontdesk.lock_changed.connect(self._lock_changed)
         self.presenter.start()
 
     def _build(self) -> None:
@@ -96,8 +97,19 @@ class AppointmentBookPage(QWidget):
         if topic in ("", "appointments", "patients"):
             self.refresh()
 
+    def _lock_changed(self, locked: bool) -> None:
+        """The idle lock: no polling, nothing loaded or drawn; unlocked, refresh at once."""
+        if locked:
+            self.refresh_timer.stop()
+            self.presenter.pause()
+            return
+        self.presenter.resume()
+        if self.isVisible():
+            self.refresh_timer.start()
+
     def showEvent(self, event: object) -> None:
-        self.refresh_timer.start()
+        if not self.frontdesk.locked:
+            self.refresh_timer.start()
         super().showEvent(event)  # type: ignore[arg-type]
 
     def hideEvent(self, event: object) -> None:
@@ -121,7 +133,8 @@ class AppointmentBookPage(QWidget):
             self.canvas.scroll_to_minute(max(layout.first_minute, 7 * 60 + 30))
 
     def show_error(self, message: str) -> None:
-        show_error(self, message)
+        # Not over the lock screen: the message may name a patient.
+        self.frontdesk.when_unlocked(lambda: show_error(self, message))
 
     def show_status(self, message: str) -> None:
         self.frontdesk.status(message)

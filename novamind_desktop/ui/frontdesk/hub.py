@@ -1,11 +1,13 @@
 """What the front-desk pages share in one signed-in session.
 
-The patient directory (the in-memory search index), its refresh timer, and opening the
-patient form from anywhere: the search page, the booking dialog, a block in the book.
+The patient directory (the in-memory search index), its refresh timer, the idle lock's
+pause, and opening the patient form from anywhere: the search page, the booking dialog, a
+block in the book.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -24,6 +26,7 @@ POLL_INTERVAL_MS = 15_000
 
 class FrontDesk(QObject):
     patient_saved = Signal(object)  # Patient saved on this workstation
+    lock_changed = Signal(bool)  # the idle lock came on (True) / went off: pages pause
 
     def __init__(self, context: PageContext, parent: QObject | None = None):
         super().__init__(parent or context.window)
@@ -33,6 +36,8 @@ class FrontDesk(QObject):
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
         self.poll_timer.timeout.connect(self.directory.poll)
         self._started = False
+        self.locked = False
+        self._held: list[Callable[[], None]] = []
 
     def start(self) -> None:
         """Build the index on the worker (once per session) and start polling."""
@@ -40,18 +45,44 @@ class FrontDesk(QObject):
             return
         self._started = True
         self.directory.load()
-        self.poll_timer.start()
-
-    def stop(self) -> None:
-        self.poll_timer.stop()
-
-    def resume(self) -> None:
-        """Back from the idle lock: catch up at once, then poll as usual."""
-        if self._started:
-            self.directory.poll()
+        if not self.locked:
             self.poll_timer.start()
 
+    def set_locked(self, locked: bool) -> None:
+        """The idle lock: nothing with patient data is fetched, drawn or said while it is on.
+
+        Polling stops and the pages pause (`lock_changed`); when the user is back everything
+        catches up at once, then the messages held meanwhile are shown."""
+        if locked == self.locked:
+            return
+        self.locked = locked
+        if locked:
+            self.poll_timer.stop()
+            self.directory.pause()
+            self.lock_changed.emit(True)
+            bar = self.context.window.statusBar()
+            if bar is not None:
+                bar.clearMessage()  # "Booked Jürgen Müller …" must not stay on the locked screen
+            return
+        self.directory.resume()
+        if self._started:
+            self.poll_timer.start()
+        self.lock_changed.emit(False)
+        held, self._held = self._held, []
+        for show in held:
+            show()
+
+    def when_unlocked(self, show: Callable[[], None]) -> None:
+        """Run `show` now, or once the lock is off (a message may name a patient)."""
+        if self.locked:
+            self._held.append(show)
+        else:
+            show()
+
     def status(self, message: str) -> None:
+        self.when_unlocked(lambda: self._show_status(message))
+
+    def _show_status(self, message: str) -> None:
         bar = self.context.window.statusBar()
         if bar is not None:
             bar.showMessage(message, 10_000)

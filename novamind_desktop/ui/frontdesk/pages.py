@@ -81,5 +81,5 @@ def _follow_window(context: PageContext, frontdesk: FrontDesk, pages: list[Page]
         )
     locked = getattr(window, "locked_changed", None)
     if locked is not None:
-        # The shell covers every window while locked; polling pauses until the user is back.
-        locked.connect(lambda is_locked: frontdesk.stop() if is_locked else frontdesk.resume())
+        # The shell covers every window while locked; the pages pause until the user is back.
+        locked.connect(frontdesk.set_locked)

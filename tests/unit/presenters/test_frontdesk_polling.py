@@ -1,5 +1,6 @@
-"""The appointment book's background refresh: what is audited, over the real services and the
-fake database (its audit list is the audit table)."""
+"""The front desk in the background, over the real services and the fake database (its audit
+list is the audit table): the book's refresh and what it audits, and the idle lock's pause of
+the book and the patient index."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
 from novamind_desktop.presenters.book_layout import at_minute
+from novamind_desktop.presenters.patient_search import PatientDirectory, PatientSearchPresenter
 from novamind_desktop.presenters.tasks import SynchronousRunner
 from novamind_desktop.services.appointments import BookingRequest
 from novamind_desktop.services.registry import build_app_services
@@ -28,22 +30,29 @@ MONDAY = date(2025, 6, 2)
 class HeldRunner:
     """Holds jobs until `run_next()`, like the worker busy with something else."""
 
-    held: list[tuple[Callable[[Any], Any], Callable[[Any], None] | None]] = field(
+    held: list[tuple[Callable[[Any], Any], Callable[[Any], None], Callable[[Any], None]]] = field(
         default_factory=list
     )
 
     def submit(self, job, on_success=None, on_failure=None, on_progress=None, label=""):
-        self.held.append((job, on_success))
+        self.held.append((job, on_success or (lambda _: None), on_failure or _raise))
 
     def run_next(self) -> None:
-        job, on_success = self.held.pop(0)
-        result = job(None)
-        if on_success is not None:
+        job, on_success, on_failure = self.held.pop(0)
+        try:
+            result = job(None)
+        except Exception as exc:
+            on_failure(exc)
+        else:
             on_success(result)
 
     def run_all(self) -> None:
         while self.held:
             self.run_next()
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
 
 
 @pytest.fixture
@@ -123,3 +132,98 @@ def test_a_poll_of_a_view_not_audited_yet_is_audited(services, db, frontdesk, bo
     presenter.day = date(2025, 6, 9)  # as if loading the next Monday had failed
     presenter.reload(refresh=True)
     assert book_reads(db)[1:] == ["0 appointments from 2025-06-08 22:00 UTC"]
+
+
+# -- the idle lock ----------------------------------------------------------------------------
+
+
+def another_booking(services, frontdesk, booked, hour=14):
+    """Booked at another desk: same patient and clinician, later that Monday."""
+    start = at_minute(MONDAY, hour * 60, CLINIC_TZ)
+    request = BookingRequest(booked.patient_id, booked.clinician_id, start, "therapy")
+    return services.appointments.book(frontdesk, request)
+
+
+def test_while_locked_the_book_loads_and_draws_nothing_then_catches_up(
+    services, db, frontdesk, booked
+):
+    runner = HeldRunner()
+    presenter, view = open_book(services, frontdesk, runner)
+    runner.run_all()
+    drawn = len(view.said("show_layout"))
+    presenter.reload(refresh=True)  # a poll already on its way when the lock comes on
+    presenter.pause()
+    another_booking(services, frontdesk, booked)
+    presenter.reload(refresh=True)  # the timer (were it still running)
+    presenter.reload()  # a change announced by another page
+    assert len(runner.held) == 1  # only the poll sent before the lock
+    runner.run_all()
+    assert len(view.said("show_layout")) == drawn  # its answer is not drawn
+    presenter.resume()
+    assert len(runner.held) == 1  # at once, not at the next tick
+    runner.run_all()
+    assert len(view.last("show_layout")[0].blocks) == 2
+    assert len(book_reads(db)) == 1  # catching up is a refresh of the open view
+
+
+def test_a_refused_move_is_explained_only_after_the_lock(services, db, frontdesk, booked):
+    runner = HeldRunner()
+    presenter, view = open_book(services, frontdesk, runner)
+    runner.run_all()
+    in_the_way = another_booking(services, frontdesk, booked, hour=9)
+    presenter.reload()
+    runner.run_all()
+    presenter.request_move(booked.id, 0, 9 * 60, 9 * 60 + 50)
+    view.last("confirm")[1]()  # the move goes to the worker …
+    presenter.pause()  # … and the screen locks before it is refused
+    runner.run_all()
+    assert view.said("show_error") == [] and runner.held == []  # no names looked up either
+    presenter.resume()
+    runner.run_all()
+    assert "is already booked at that time" in view.last("show_error")
+    assert services.appointments.get(frontdesk, in_the_way.id).start == in_the_way.start
+
+
+@pytest.fixture
+def directory(services, db, frontdesk, booked):
+    runner = HeldRunner()
+    found = PatientDirectory(services, runner, frontdesk)
+    view = RecordingView()
+    search = PatientSearchPresenter(view, found)
+    found.load()
+    runner.run_all()
+    search.search("mü")
+    return found, runner, view
+
+
+def test_while_locked_the_patient_index_fetches_and_redraws_nothing(
+    services, frontdesk, clock, directory
+):
+    found, runner, view = directory
+    shown = len(view.said("show_results"))
+    found.poll()  # on its way when the lock comes on
+    found.pause()
+    clock.advance(seconds=15)
+    raw = {"first_name": "Mücahit", "last_name": "Kaya", "date_of_birth": "1990-02-03"}
+    kaya = services.patients.register(frontdesk, {**raw, "phone": "0301234999"})  # elsewhere
+    found.poll()  # the timer (were it still running) or a change on another page
+    found.patient_saved(kaya)  # or a save on this desk finishing
+    assert len(runner.held) == 1
+    runner.run_all()
+    assert len(view.said("show_results")) == shown
+    found.resume()
+    assert len(runner.held) == 1  # polled at once
+    runner.run_all()
+    assert [r.name for r in view.last("show_results")[0]] == ["Mücahit Kaya", "Jürgen Müller"]
+
+
+def test_an_index_built_while_locked_is_built_again_afterwards(services, frontdesk):
+    runner = HeldRunner()
+    found = PatientDirectory(services, runner, frontdesk)
+    found.load()
+    found.pause()
+    runner.run_all()
+    assert not found.ready
+    found.resume()
+    runner.run_all()
+    assert found.ready
