@@ -59,14 +59,25 @@ def paired_ms(
     baseline: Callable[[Any], object],
     args: Iterable[Any],
     warmup: int = 5,
+    budget_s: float = 60.0,
+    min_samples: int = 5,
 ) -> tuple[list[float], list[float]]:
-    """Time both calls for every argument, alternating, so both see the same machine load."""
+    """Time both calls for every argument, alternating, so both see the same machine load.
+
+    Stops early (after at least `min_samples` pairs) once `budget_s` is spent: a call that
+    takes seconds is slow enough to report from a few samples, and the run stays short.
+    """
     args = list(args)
+    deadline = time.perf_counter() + budget_s
     for arg in args[:warmup]:
         measured(arg)
         baseline(arg)
+        if time.perf_counter() > deadline:
+            break
     got: tuple[list[float], list[float]] = ([], [])
-    for arg in args:
+    for n, arg in enumerate(args):
+        if n >= min_samples and time.perf_counter() > deadline:
+            break
         for samples, call in zip(got, (measured, baseline), strict=True):
             start = time.perf_counter_ns()
             call(arg)
