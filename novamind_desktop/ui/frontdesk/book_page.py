@@ -77,6 +77,7 @@ class AppointmentBookPage(QWidget):
         )
         self.hint = QLabel(hint)
         self.hint.setStyleSheet("color:#5f6670;")
+        self.hint.setWordWrap(True)  # two lines in a narrow window rather than cut off
         layout.addWidget(self.hint)
         QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.presenter.step(-1))
         QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.presenter.step(1))
