@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,6 +70,9 @@ class SignOut(Protocol):
 class MainWindowView(Protocol):
     def signed_out(self) -> None: ...
 
+    def ready_to_quit(self) -> None:
+        """The sign-out of a closed window is recorded (or could not be): the app may end."""
+
     def show_error(self, message: str) -> None: ...
 
 
@@ -83,14 +87,22 @@ class MainWindowPresenter:
 
     def sign_out(self) -> None:
         """Record the sign-out, then close the window whatever happened to the record."""
+        self._record_sign_out(self._view.signed_out)
+
+    def quit(self) -> None:
+        """The window was closed (File → Quit or its close button): the session ends as
+        surely as by Sign out, so the audit log gets the same sign-out; then the app ends."""
+        self._record_sign_out(self._view.ready_to_quit)
+
+    def _record_sign_out(self, then: Callable[[], None]) -> None:
+        def failed(exc: Exception) -> None:
+            # Signing out must never be blocked by a failed audit write: the user walks away.
+            failure_sentence(exc, "Sign-out")
+            then()
+
         self._runner.submit(
             lambda ctx: self._users.sign_out(self.actor),
-            on_success=lambda _: self._view.signed_out(),
-            on_failure=self._sign_out_failed,
+            on_success=lambda _: then(),
+            on_failure=failed,
             label="sign out",
         )
-
-    def _sign_out_failed(self, exc: Exception) -> None:
-        # Signing out must never be blocked by a failed audit write: the user walks away.
-        failure_sentence(exc, "Sign-out")
-        self._view.signed_out()

@@ -46,9 +46,6 @@ from novamind_desktop.ui.worker import QtTaskRunner, show_error_dialog
 if TYPE_CHECKING:
     from novamind_desktop.ui.admin.menu import AdminMenu
 
-if TYPE_CHECKING:
-    from novamind_desktop.ui.admin.menu import AdminMenu
-
 PageFactory = Callable[[PageContext], list[Page]]
 _PAGE_ICONS = (("patient", "patients"), ("book", "calendar"), ("appointment", "calendar"))
 _PAGE_ICONS += (("schedule", "schedule"), ("day", "schedule"), ("twin", "twin"))
@@ -62,7 +59,9 @@ class MainWindow(QMainWindow):
     data_changed = Signal(str)
     locked_changed = Signal(bool)
     session_ended = Signal()  # the user signed out: the app shows the sign-in dialog again
-    quit_requested = Signal()  # the window was closed (File → Quit): the app ends
+    # The window was closed (File → Quit, its close button) and the sign-out recorded: the
+    # app ends.
+    quit_requested = Signal()
 
     def __init__(
         self,
@@ -81,7 +80,10 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self._settings = settings
         self._enabled_before_lock: list[QAction] = []
-        self._signing_out = False
+        # How the session ends: None while it lasts, then "sign_out" or "quit". Either way
+        # the sign-out is recorded in the audit log before the app moves on.
+        self._ending: str | None = None
+        self._recorded = False  # the sign-out is in the audit log (or could not be written)
         self.presenter = MainWindowPresenter(self, services.users, runner, user)
         self.setWindowIcon(icon("logo"))
         self.setMinimumSize(QSize(960, 600))
@@ -235,6 +237,9 @@ class MainWindow(QMainWindow):
             self._enabled_before_lock = []
 
     def sign_out(self) -> None:
+        if self._ending is not None:
+            return
+        self._ending = "sign_out"
         self.sign_out_action.setEnabled(False)
         self.presenter.sign_out()
 
@@ -243,9 +248,15 @@ class MainWindow(QMainWindow):
         for window in QApplication.topLevelWidgets():
             if window is not self and window.isVisible() and window.isWindow():
                 window.close()
-        self._signing_out = True
+        self._recorded = True
         self.close()
-        self.session_ended.emit()
+        if self._ending == "quit":  # closed while the sign-out was being recorded
+            self.quit_requested.emit()
+        else:
+            self.session_ended.emit()
+
+    def ready_to_quit(self) -> None:
+        self.quit_requested.emit()
 
     def show_error(self, message: str) -> None:
         show_error_dialog(message)
@@ -271,8 +282,14 @@ class MainWindow(QMainWindow):
         self._settings.sync()
         self.lock.watcher.remove()
         super().closeEvent(event)
-        if not self._signing_out:
-            self.quit_requested.emit()
+        if self._ending is None:
+            # Quit ends the session like Sign out: recorded first, then quit_requested.
+            self._ending = "quit"
+            self.presenter.quit()
+        elif self._ending == "sign_out" and not self._recorded:
+            # Closed while Sign out was being recorded: quit once it is, rather than show
+            # the sign-in dialog again.
+            self._ending = "quit"
 
     # -- help -----------------------------------------------------------------------------------
     def _shortcuts(self) -> None:

@@ -52,3 +52,21 @@ def test_sign_out_closes_the_window_even_if_the_record_fails():
     view = RecordingView()
     MainWindowPresenter(view, accounts, SynchronousRunner(), user).sign_out()
     assert view.said("signed_out") == [()]
+
+
+def test_quit_records_the_sign_out_then_lets_the_app_end():
+    accounts = FakeAccounts()
+    user = accounts.add("sam", "pw")
+    view = RecordingView()
+    MainWindowPresenter(view, accounts, SynchronousRunner(), user).quit()
+    assert accounts.signed_out == [Actor.of(user)]
+    assert view.said("ready_to_quit") == [()] and view.said("signed_out") == []
+
+
+def test_quit_ends_the_app_even_if_the_record_fails():
+    accounts = FakeAccounts()
+    user = accounts.add("sam", "pw")
+    accounts.explode = OSError("disk full")
+    view = RecordingView()
+    MainWindowPresenter(view, accounts, SynchronousRunner(), user).quit()
+    assert view.said("ready_to_quit") == [()]
