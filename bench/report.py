@@ -112,6 +112,13 @@ class Report:
                 f"{_fmt(ratio) + '×' if ratio is not None else '—'} | "
                 f"{m.target.text if m.target else ''} | {verdict} |"
             )
+        details = [
+            f"- {m.name}: " + ", ".join(f"{k} {_fmt_detail(v)}" for k, v in m.detail.items())
+            for m in self.metrics.values()
+            if m.detail
+        ]
+        if details:
+            lines += ["", "## Details (samples, spreads, where the time went)", "", *details]
         if self.notes:
             lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
@@ -127,6 +134,10 @@ def _round(value: Any) -> Any:
     if isinstance(value, float):
         return float(f"{value:.4g}")
     return value
+
+
+def _fmt_detail(value: Any) -> str:
+    return _fmt(value) if isinstance(value, float) else str(value)
 
 
 def _fmt(value: float | None) -> str:
