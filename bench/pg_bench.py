@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench import clinic, clinic_metrics
+from bench import clinic, clinic_metrics, pg
 from bench.app import opened
 from bench.context import BenchContext
 from bench.pg import BenchPostgres
@@ -21,7 +22,8 @@ from novamind_desktop.infrastructure import migrations
 def cached_server(ctx: BenchContext, today: date) -> BenchPostgres:
     """The loaded server folder under bench/cache/, built first if needed (server stopped)."""
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    key = clinic.cache_key(ctx, today)
+    server_code = hashlib.sha256(Path(pg.__file__).read_bytes()).hexdigest()[:6]
+    key = f"{clinic.cache_key(ctx, today)}-{server_code}"
     stem = f"pg-{ctx.patients}-{ctx.appointments}"
     folder = ctx.cache_dir / f"{stem}-{key}"
     if folder.exists() and not ctx.rebuild_cache:
