@@ -3,7 +3,8 @@
 The encryption_keys table holds, per master key the database has seen, its 4-byte id and a
 check value (an HMAC only that key can produce; the key itself is never stored).
 - empty table: first run, the current key's check is stored;
-- the current key is known (same check value): fine;
+- the current key is known (same check value): fine, unless the table also names an old key
+  that is not configured (a rotation started but not finished: its rows need that key);
 - a previous key (NOVAMIND_PREVIOUS_ENCRYPTION_KEYS) is known: a rotation is starting, the
   current key is recorded next to it;
 - otherwise: WrongKey, and nothing is written.
@@ -84,14 +85,28 @@ def _judge(connection: Connection, cipher: FieldCipher, known: dict[str, bytes])
         return KeyCheck.FIRST_RUN
     stored = known.get(current.key_id.hex())
     if stored is not None:
-        if hmac.compare_digest(stored, cipher.key_check(current)):
-            return KeyCheck.MATCHES
-        raise _wrong_key(known)
+        if not hmac.compare_digest(stored, cipher.key_check(current)):
+            raise _wrong_key(known)
+        _refuse_if_rotation_unfinished(cipher, known)
+        return KeyCheck.MATCHES
     for previous in cipher.keyring.previous:
         stored = known.get(previous.key_id.hex())
         if stored is not None and hmac.compare_digest(stored, cipher.key_check(previous)):
             return KeyCheck.ROTATION_STARTED
     raise _wrong_key(known)
+
+
+def _refuse_if_rotation_unfinished(cipher: FieldCipher, known: dict[str, bytes]) -> None:
+    """Rotation forgets old keys only once no value needs them. Until then, starting with
+    the new key alone would open a database whose older rows cannot be read: refuse."""
+    configured = {key.key_id.hex() for key in cipher.keyring.all_keys}
+    missing = sorted(set(known) - configured)
+    if missing:
+        raise WrongKey(
+            f"A key rotation has not finished: this database still holds values written "
+            f"with key id {', '.join(missing)}. Put that key in {PREVIOUS_VAR} and run "
+            "`novamind-desktop rotate-key` to finish the rotation."
+        )
 
 
 def _refuse_if_data_unreadable(connection: Connection, cipher: FieldCipher) -> None:

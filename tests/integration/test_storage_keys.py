@@ -29,6 +29,7 @@ from novamind_desktop.infrastructure.keys import (
     load_keyring,
 )
 from novamind_desktop.infrastructure.records import EncryptionKeyRecord, PatientRecord
+from novamind_desktop.infrastructure.rotation import rotate
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
 
 KEYS = EncryptionKeyRecord.__table__
@@ -125,10 +126,19 @@ def test_rotation_records_the_new_key_next_to_the_old(migrated_engine, clock) ->
     assert stored_key_ids(migrated_engine) == sorted(
         [old.current_key_id.hex(), rotating.current_key_id.hex()]
     )
-    # After the rotation has finished the new key alone opens the database.
-    assert verify_key(migrated_engine, FieldCipher(load_keyring({KEY_VAR: new_key})), clock) is (
-        KeyCheck.MATCHES
+    # Until the rotation has finished, the new key alone is refused: old rows need the old key.
+    new_only = FieldCipher(load_keyring({KEY_VAR: new_key}))
+    with pytest.raises(WrongKey, match=PREVIOUS_VAR):
+        verify_key(migrated_engine, new_only, clock)
+    # Rotation forgets the old key once no value needs it; then the new key alone opens it.
+    rotate(
+        migrated_engine,
+        rotating,
+        on_complete=lambda connection: connection.execute(
+            KEYS.delete().where(KEYS.c.key_id != rotating.current_key_id.hex())
+        ),
     )
+    assert verify_key(migrated_engine, new_only, clock) is KeyCheck.MATCHES
 
 
 def test_lost_check_value_with_unreadable_patients_is_a_wrong_key(
