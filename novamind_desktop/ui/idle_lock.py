@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from novamind_desktop.domain.users import Actor, User
 from novamind_desktop.presenters.sign_in import Accounts, UnlockPresenter
@@ -93,6 +95,7 @@ class LockScreen(QWidget):
     ):
         super().__init__(parent)
         self.setObjectName("lockScreen")
+        self.restore_size: tuple[QSize, QSize, QSize] | None = None  # see WindowLock
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -139,6 +142,17 @@ class LockScreen(QWidget):
         outer.addLayout(row)
         outer.addStretch()
 
+    def event(self, event: QEvent) -> bool:
+        # Keys typed on a cover stop here: Return must not also press the default button of
+        # the dialog beneath (Book, OK), Escape must not close it, Alt+S must not save it.
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        event.accept()
+
     def prepare(self) -> None:
         """Called each time the lock comes on."""
         self.password.clear()
@@ -170,7 +184,9 @@ class WindowLock(QObject):
     The main window swaps its pages for a LockScreen (`show_lock(bool)`); every other open
     window (a patient dialog, say) gets a LockScreen laid over it, so unsaved edits survive
     and nothing stays readable. Modal dialogs block the main window, so each cover can
-    unlock on its own; unlocking any of them unlocks all.
+    unlock on its own; unlocking any of them unlocks all. A window that appears while locked
+    (an error from a job that finished after the lock, say) is covered as it is shown, before
+    it is drawn; a window too small for the lock card grows until the unlock.
     """
 
     locked_changed = Signal(bool)
@@ -198,8 +214,9 @@ class WindowLock(QObject):
         self.locked = True
         self.watcher.stop()
         for window in QApplication.topLevelWidgets():
-            if window is not self._main and window.isVisible() and not _is_popup(window):
+            if window.isVisible() and self._needs_cover(window):
                 self._cover(window)
+        QApplication.instance().installEventFilter(self)  # windows shown while locked
         self._show_lock(True)
         self.locked_changed.emit(True)
 
@@ -213,11 +230,51 @@ class WindowLock(QObject):
         screen.raise_()
         screen.prepare()
         self._covers.append(screen)
+        # After the window's own showEvent (a QMessageBox fixes its size there).
+        QTimer.singleShot(0, screen, lambda: self._make_room(screen))
+
+    def _needs_cover(self, window: QWidget) -> bool:
+        return (
+            window.isWindow()
+            and window is not self._main
+            and not _is_popup(window)
+            and not any(isValid(c) and c.parentWidget() is window for c in self._covers)
+        )
+
+    def _make_room(self, screen: LockScreen) -> None:
+        """Grows the covered window until the lock card fits; the unlock shrinks it back."""
+        window = screen.parentWidget()
+        need = (screen.minimumSizeHint() + QSize(0, 24)).expandedTo(window.size())
+        if not self.locked or need == window.size():
+            return
+        screen.restore_size = (window.minimumSize(), window.maximumSize(), window.size())
+        window.setMaximumSize(window.maximumSize().expandedTo(need))
+        window.setMinimumSize(need)
+        window.resize(need)
+
+    def _grown(self, window: QObject) -> bool:
+        return any(
+            isValid(c) and c.parentWidget() is window and c.restore_size is not None
+            for c in self._covers
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+        kind = event.type()
+        if kind == QEvent.Type.Hide and watched is self._main and not event.spontaneous():
+            QApplication.instance().removeEventFilter(self)  # the session ended while locked
+        elif (
+            kind == QEvent.Type.Show
+            and self.locked
+            and self._main.isVisible()
+            and isinstance(watched, QWidget)
+            and self._needs_cover(watched)
+        ):
+            self._cover(watched)
+        elif kind == QEvent.Type.LayoutRequest and self._grown(watched):
+            return True  # a QMessageBox would shrink back to its text while covered
+        elif kind == QEvent.Type.Resize and isinstance(watched, QWidget):
             for cover in self._covers:
-                if cover.parentWidget() is watched:
+                if isValid(cover) and cover.parentWidget() is watched:
                     cover.setGeometry(watched.rect())
         return False
 
@@ -225,16 +282,28 @@ class WindowLock(QObject):
         if not self.locked:
             return
         self.locked = False
+        QApplication.instance().removeEventFilter(self)
         for cover in self._covers:
-            window = cover.parentWidget()
-            if window is not None:
-                window.removeEventFilter(self)
-            cover.hide()
-            cover.deleteLater()
+            if isValid(cover):  # its window may have been closed and deleted meanwhile
+                _uncover(cover, self)
         self._covers.clear()
         self._show_lock(False)
         self.watcher.start()
         self.locked_changed.emit(False)
+
+
+def _uncover(cover: LockScreen, lock: WindowLock) -> None:
+    window = cover.parentWidget()
+    if window is not None:
+        window.removeEventFilter(lock)
+        if cover.restore_size is not None:
+            minimum, maximum, size = cover.restore_size
+            window.setMinimumSize(minimum)
+            window.setMaximumSize(maximum)
+            window.resize(size)
+            QApplication.postEvent(window, QEvent(QEvent.Type.LayoutRequest))
+    cover.hide()
+    cover.deleteLater()
 
 
 def _is_popup(window: QWidget) -> bool:
