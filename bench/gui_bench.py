@@ -95,6 +95,18 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
         gc_full_collections=result["gc_full_collections"],
         **jobs,
     )
+    explain_stall(report, result)
+
+
+def explain_stall(report: Report, result: dict) -> None:
+    """Say so when the longest gap is a garbage collection on the GUI thread."""
+    worst, pause = result["busy_max_gap_ms"], result["gc_max_pause_ms"]
+    if worst > 16 and result["gc_max_pause_on_gui_thread"] and pause >= 0.8 * (worst - 5):
+        report.note(
+            f"gui_max_stall_ms: the longest gap ({worst:.0f} ms) is a generation-"
+            f"{result['gc_max_pause_generation']} garbage collection of {pause:.0f} ms on the "
+            "GUI thread (ui/worker.py collects on a GUI-thread timer while a runner lives)."
+        )
 
 
 def run(report: Report, ctx: BenchContext) -> None:
