@@ -94,6 +94,8 @@ def test_the_toolbar_lays_out_cleanly_from_1024_px(qtbot, window, screenshot, wi
     qtbot.waitUntil(lambda: book.presenter.mode == "week" and not book.presenter._loading)
     resized(window, width, height)
     check_layout(window, book)
+    # The whole working week fits across: no sideways scrolling to reach Friday.
+    assert book.canvas.horizontalScrollBar().maximum() == 0
     screenshot(window, f"frontdesk_book_toolbar_week_{width}x{height}")
 
 

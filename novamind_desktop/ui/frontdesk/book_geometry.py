@@ -10,7 +10,7 @@ from novamind_desktop.presenters.book_layout import BookBlock, BookLayout
 
 HEADER_HEIGHT = 40
 GUTTER_WIDTH = 58
-MIN_COLUMN_WIDTH = 150
+MIN_COLUMN_WIDTH = 120  # a working week fits across a 1024 px screen
 PIXELS_PER_MINUTE = 1.4  # an hour is 84 px: a 20-minute review still shows two lines
 BLOCK_MARGIN = 3
 RESIZE_GRIP = 7
