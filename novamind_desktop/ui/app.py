@@ -121,7 +121,8 @@ class Session(QObject):
                 early.close()
             self.first_admin()
         elif early is not None:
-            early.database_ready(self.context.database_label)  # type: ignore[attr-defined]
+            accounts = self.context.demo_accounts if self.demo else ()
+            early.database_ready(self.context.database_label, accounts)  # type: ignore[attr-defined]
         else:
             self.sign_in()
 

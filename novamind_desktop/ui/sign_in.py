@@ -80,6 +80,7 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in — NOVAMIND Desktop" + (" — DEMO" if demo_accounts else ""))
         self.setWindowIcon(icon("logo"))
         self.setMinimumWidth(420)
+        self._demo: dict[str, str] = {}
         self.username = QLineEdit()
         self.username.setPlaceholderText("your user name")
         self.password = QLineEdit()
@@ -109,14 +110,7 @@ class SignInDialog(QDialog):
         self.database = label(f"Database: {database}", "hint")
         layout.addWidget(self.database)
         if demo:
-            banner = label(
-                "<b>Demo mode</b>: sample patients only; nothing is kept after you quit. "
-                "Click an account to fill in the form.<br>" + demo_accounts_text(demo),
-                "demoBanner",
-            )
-            self._demo = {u: p for u, p, _ in demo_credentials(demo)}
-            banner.linkActivated.connect(self._fill_demo_account)
-            layout.addWidget(banner)
+            layout.addWidget(self._demo_banner(demo))
         form = QFormLayout()
         form.addRow("User name", self.username)
         form.addRow("Password", self.password)
@@ -124,6 +118,17 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _demo_banner(self, accounts: Sequence[Any]) -> QLabel:
+        banner = label(
+            "<b>Demo mode</b>: sample patients only; nothing is kept after you quit. "
+            "Click an account to fill in the form.<br>" + demo_accounts_text(accounts),
+            "demoBanner",
+        )
+        self._demo = {u: p for u, p, _ in demo_credentials(accounts)}
+        banner.linkActivated.connect(self._fill_demo_account)
+        self.setWindowTitle("Sign in — NOVAMIND Desktop — DEMO")
+        return banner
 
     def _fill_demo_account(self, username: str) -> None:
         self.username.setText(username)
@@ -134,8 +139,17 @@ class SignInDialog(QDialog):
         if self.sign_in_button.isEnabled():
             self.presenter.sign_in(self.username.text(), self.password.text())
 
-    def database_ready(self, database_label: str) -> None:
+    def database_ready(self, database_label: str, demo_accounts: Sequence[Any] = ()) -> None:
+        """The database opened behind this window; a demo clinic also names its accounts."""
         self.database.setText(f"Database: {database_label}")
+        if demo_accounts and not self._demo:
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            banner = self._demo_banner(demo_accounts)
+            layout.insertWidget(layout.indexOf(self.database) + 1, banner)
+            banner.show()  # now, not at the next event loop turn: its height counts below
+            layout.activate()  # grow to fit the banner's wrapped lines, keep the width
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
         self._allow_input()
 
     # SignInView

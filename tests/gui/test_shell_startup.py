@@ -212,3 +212,29 @@ def test_a_database_that_cannot_be_opened_ends_with_its_sentence(
     qtbot.addWidget(session.window)
     assert finished.args == [2]
     assert "cannot be reached" in capsys.readouterr().err
+
+
+def test_demo_accounts_appear_once_the_demo_clinic_has_opened(
+    qtbot, workstation, task_runner, qsettings, screenshot
+):
+    """`--demo` opens its clinic behind the sign-in window: the accounts must still show."""
+    station = workstation()
+    context = SimpleNamespace(**vars(station.context))
+    context.demo_accounts = [("desk", station.password("desk"), "frontdesk")]
+
+    session = Session(lambda: context, task_runner, qsettings, demo=True)
+    session.start()
+    dialog = session.window
+    assert isinstance(dialog, SignInDialog)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.sign_in_button.isEnabled, timeout=10_000)
+    banner = dialog.findChild(QLabel, "demoBanner")
+    assert banner is not None and "desk" in banner.text()
+    assert "DEMO" in dialog.windowTitle()
+    screenshot(dialog, "shell_sign_in_demo_opened")
+    banner.linkActivated.emit("desk")  # clicking the account fills in the form
+    assert dialog.password.text() == station.password("desk")
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow), timeout=10_000)
+    qtbot.addWidget(session.window)
+    assert "DEMO" in session.window.windowTitle()
