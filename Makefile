@@ -16,11 +16,12 @@ $(STAMP): requirements/app.txt requirements/dev.txt requirements/constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The app picks the real display; scripts/run-app.sh installs what Qt needs to open a window.
 run: install
-	QT_QPA_PLATFORM=$${NOVAMIND_QPA:-} $(PY) main.py $(ARGS)
+	QT_QPA_PLATFORM=$${NOVAMIND_QPA:-} scripts/run-app.sh $(ARGS)
 
 demo: install
-	QT_QPA_PLATFORM=$${NOVAMIND_QPA:-} $(PY) main.py --demo
+	QT_QPA_PLATFORM=$${NOVAMIND_QPA:-} scripts/run-app.sh --demo
 
 lint: install
 	$(VENV)/bin/ruff check novamind_desktop tests alembic bench main.py
