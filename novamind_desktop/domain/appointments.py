@@ -105,13 +105,17 @@ class Appointment:
         return self.start < end and start < self.end
 
 
+MAX_DURATION = timedelta(hours=12)
+"""The longest appointment validate_times accepts (storage bounds its range queries by it)."""
+
+
 def validate_times(start: datetime, end: datetime) -> None:
     errors = []
     if start.tzinfo is None or end.tzinfo is None:
         errors.append(FieldError("start", "Times must carry a time zone."))
     elif end <= start:
         errors.append(FieldError("end", "The appointment must end after it starts."))
-    elif end - start > timedelta(hours=12):
+    elif end - start > MAX_DURATION:
         errors.append(FieldError("end", "An appointment cannot last more than 12 hours."))
     if errors:
         raise ValidationFailed(errors)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.appointments import (
     BLOCKING_STATUSES,
+    MAX_DURATION,
     Appointment,
     AppointmentStatus,
 )
@@ -179,9 +180,16 @@ class SqlAppointmentRepository:
 
     @staticmethod
     def _overlapping(start: datetime, end: datetime) -> Select[AppointmentRecord]:
+        """Appointments overlapping [start, end). No appointment lasts longer than MAX_DURATION
+        (validate_times), so a lower bound on start_at lets the (clinician_id, start_at) and
+        start_at indexes read only that window instead of everything before `end`."""
         return (
             select(AppointmentRecord)
-            .where(AppointmentRecord.start_at < end, AppointmentRecord.end_at > start)
+            .where(
+                AppointmentRecord.start_at > start - MAX_DURATION,
+                AppointmentRecord.start_at < end,
+                AppointmentRecord.end_at > start,
+            )
             .order_by(AppointmentRecord.start_at, AppointmentRecord.id)
         )
 
