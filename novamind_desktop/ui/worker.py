@@ -12,6 +12,15 @@ allocates a lot, so it would often be the worker that frees a closed dialog's wi
 Qt widgets must die on the GUI thread. While a runner is alive, automatic collection is off
 and a GUI-thread timer collects instead (pyqtgraph's GarbageCollector does the same). Jobs
 are likewise only ever released on the GUI thread.
+
+A collection holds the GIL, so it stalls the GUI whichever thread runs it, for as long as it
+takes to walk its generations. The timer therefore only ever collects the young generations
+(bounded work, well under a frame). When the oldest generation is due, the long-lived heap
+(the search index, a large list a job is loading) is frozen instead, which is O(1) and takes
+it out of every later walk. A frozen object whose reference count drops is still freed at
+once; only reference cycles among frozen objects wait for the full collection, which runs
+on the GUI thread when the worker has been idle for a while and the frozen heap has grown by
+a quarter since the last one (CPython's own rule for its full collections), then refreezes.
 """
 
 from __future__ import annotations
@@ -50,12 +59,22 @@ def log_unexpected(exc: BaseException, label: str = "") -> None:
 
 
 class _GuiThreadCollector(QObject):
-    """Runs the cyclic garbage collector on the GUI thread only, generation by generation."""
+    """Runs the cyclic garbage collector on the GUI thread only, without stalling a frame."""
 
     users = 0
+    WALK_BUDGET = 20_000  # objects a collection on the GUI thread may walk (a few ms)
+    IDLE_MS_BEFORE_FULL = 2_000  # no job queued or running for this long before a full walk
+    GROWTH_BEFORE_FULL = 0.25  # frozen heap growth that makes a full collection worthwhile
 
-    def __init__(self, parent: QObject, interval_ms: int = 500):
+    def __init__(
+        self, parent: QObject, busy: Callable[[], bool] = lambda: False, interval_ms: int = 100
+    ):
         super().__init__(parent)
+        self._busy = busy
+        self._interval_ms = interval_ms
+        self._idle_ms = 0
+        self._sizes = [0, 0, 0]  # at most this many objects sit in generations 1 and 2
+        self._frozen_after_full = gc.get_freeze_count()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)
         self._timer.start(interval_ms)
@@ -63,20 +82,51 @@ class _GuiThreadCollector(QObject):
         gc.disable()
 
     def collect(self) -> None:
+        self._collect_young()
+        self._idle_ms = 0 if self._busy() else self._idle_ms + self._interval_ms
+        if self._idle_ms >= self.IDLE_MS_BEFORE_FULL and self._frozen_heap_grew():
+            self.full_collection()
+
+    def _collect_young(self) -> None:
         first, second, third = gc.get_threshold()
         young, middle, old = gc.get_count()
-        if old > third:
-            gc.collect(2)
-        elif middle > second:
-            gc.collect(1)
-        elif young > first:
-            gc.collect(0)
+        generation = 2 if old > third else 1 if middle > second else 0 if young > first else -1
+        if generation < 0:
+            return
+        walk = young + sum(self._sizes[1 : generation + 1])
+        if walk > self.WALK_BUDGET:
+            self._freeze()
+            return
+        gc.collect(generation)
+        survivors = walk  # an upper bound: what was walked now sits one generation up
+        self._sizes[1 : generation + 1] = [0] * generation
+        self._sizes[min(generation + 1, 2)] += survivors
+
+    def _freeze(self) -> None:
+        """O(1): everything tracked leaves every later walk. Collecting the generations
+        left empty right after is as cheap and resets the collector's counters."""
+        gc.freeze()
+        gc.collect(2)
+        self._sizes = [0, 0, 0]
+
+    def _frozen_heap_grew(self) -> bool:
+        frozen = gc.get_freeze_count()
+        return frozen - self._frozen_after_full > self.GROWTH_BEFORE_FULL * self._frozen_after_full
+
+    def full_collection(self) -> None:
+        """Free cycles among frozen objects; only when idle, as it walks the whole heap."""
+        gc.unfreeze()
+        gc.collect(2)
+        self._freeze()
+        self._frozen_after_full = gc.get_freeze_count()
+        self._idle_ms = 0
 
     def stop(self) -> None:
         if self._timer.isActive():
             self._timer.stop()
             _GuiThreadCollector.users -= 1
             if _GuiThreadCollector.users == 0:
+                gc.unfreeze()
                 gc.enable()
 
 
@@ -163,7 +213,7 @@ class QtTaskRunner(QObject):
         self._dispatch.connect(self._worker.run)
         self._worker.finished.connect(self._deliver)
         self._worker.progressed.connect(self._progress)
-        self._collector = _GuiThreadCollector(self)
+        self._collector = _GuiThreadCollector(self, busy=lambda: bool(self._jobs))
         self._thread.start()
 
     @property

@@ -1,0 +1,67 @@
+"""The task runner's garbage collection: never a long walk on the GUI thread while jobs run,
+and cycles still freed on the GUI thread only, once the worker is idle."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from novamind_desktop.presenters.tasks import TaskContext
+from novamind_desktop.ui.worker import QtTaskRunner
+
+
+class _Cycle:
+    freed_on: list[threading.Thread] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        _Cycle.freed_on.append(threading.current_thread())
+
+
+def _busy_runner(qtbot) -> tuple[QtTaskRunner, threading.Event, list[int]]:
+    runner = QtTaskRunner(show_error=lambda message: None)
+    runner._collector.IDLE_MS_BEFORE_FULL = 300
+    release = threading.Event()
+    done: list[int] = []
+
+    def wait(ctx: TaskContext) -> int:
+        release.wait(10)
+        return 1
+
+    runner.submit(wait, on_success=done.append)
+    return runner, release, done
+
+
+def test_a_large_heap_is_frozen_not_walked_while_a_job_runs(qtbot):
+    runner, release, done = _busy_runner(qtbot)
+    try:
+        gc.collect()
+        _Cycle.freed_on.clear()
+        for _ in range(10):
+            _Cycle()
+        large = [[] for _ in range(2 * runner._collector.WALK_BUDGET)]
+        runner._collector.collect()
+        assert gc.get_freeze_count() >= len(large)
+        assert gc.get_count()[0] < runner._collector.WALK_BUDGET
+        qtbot.wait(600)  # longer than the idle delay, but a job is running
+        assert _Cycle.freed_on == []
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: bool(done))
+    qtbot.waitUntil(lambda: len(_Cycle.freed_on) == 10, timeout=5000)
+    assert set(_Cycle.freed_on) == {threading.main_thread()}
+    runner.shutdown()
+
+
+def test_shutdown_unfreezes_the_heap(qtbot):
+    runner, release, done = _busy_runner(qtbot)
+    large = [[] for _ in range(2 * runner._collector.WALK_BUDGET)]
+    runner._collector.collect()
+    assert gc.get_freeze_count() >= len(large)
+    release.set()
+    qtbot.waitUntil(lambda: bool(done))
+    runner.shutdown()
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
