@@ -205,7 +205,7 @@ class PatientService:
             return None
         now = self._clock.now()
         if self._index_loaded_at is None:
-            patients = uow.patients.list_all()
+            patients = uow.patients.list_for_index()
             self._index.build(patients)
             detail = f"duplicate check loaded {len(patients)} patients"
             audit_trail.record(
@@ -221,7 +221,7 @@ class PatientService:
         """Every patient, for building the search index (audited once, with the count)."""
         actor.require(Permission.READ_PATIENTS)
         with self._uow(actor) as uow:
-            patients = uow.patients.list_all()
+            patients = uow.patients.list_for_index()
             detail = f"search index loaded {len(patients)} patients"
             audit_trail.record(
                 uow, self._clock, actor, AuditAction.READ, PATIENT_INDEX, None, detail

@@ -38,6 +38,10 @@ class PatientRepository(Protocol):
 
     def list_all(self) -> list[Patient]: ...
 
+    def list_for_index(self) -> list[Patient]:
+        """Every patient with only the search index's fields (names, date of birth, phone,
+        email, active) filled in; the other details read as empty. Cheaper than list_all."""
+
     def changed_since(self, since: datetime) -> list[Patient]:
         """Patients whose updated_at is at or after `since` (for the search index refresh)."""
 

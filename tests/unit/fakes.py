@@ -144,6 +144,9 @@ class FakePatientRepository:
     def list_all(self) -> list[Patient]:
         return list(self.db.patients.values())
 
+    def list_for_index(self) -> list[Patient]:
+        return self.list_all()
+
     def changed_since(self, since: datetime) -> list[Patient]:
         return [p for p in self.db.patients.values() if p.updated_at and p.updated_at >= since]
 
