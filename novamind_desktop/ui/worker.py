@@ -73,7 +73,8 @@ class _GuiThreadCollector(QObject):
         self._busy = busy
         self._interval_ms = interval_ms
         self._idle_ms = 0
-        self._sizes = [0, 0, 0]  # at most this many objects sit in generations 1 and 2
+        self._young_runs = self._middle_runs = 0  # collections since the older one
+        self._middle_size = 0  # at most this many objects sit in generation 1
         self._frozen_after_full = gc.get_freeze_count()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)
@@ -88,26 +89,25 @@ class _GuiThreadCollector(QObject):
             self.full_collection()
 
     def _collect_young(self) -> None:
-        first, second, third = gc.get_threshold()
-        young, middle, old = gc.get_count()
-        generation = 2 if old > third else 1 if middle > second else 0 if young > first else -1
-        if generation < 0:
+        first, second, _third = gc.get_threshold()
+        young = gc.get_count()[0]
+        if young <= first:
             return
-        walk = young + sum(self._sizes[1 : generation + 1])
-        if walk > self.WALK_BUDGET:
+        if young + self._middle_size > self.WALK_BUDGET or self._middle_runs >= second:
             self._freeze()
-            return
-        gc.collect(generation)
-        survivors = walk  # an upper bound: what was walked now sits one generation up
-        self._sizes[1 : generation + 1] = [0] * generation
-        self._sizes[min(generation + 1, 2)] += survivors
+        elif self._young_runs >= second:
+            gc.collect(1)
+            self._young_runs, self._middle_size = 0, 0
+            self._middle_runs += 1
+        else:
+            gc.collect(0)
+            self._young_runs += 1
+            self._middle_size += young  # an upper bound: survivors move up a generation
 
     def _freeze(self) -> None:
-        """O(1): everything tracked leaves every later walk. Collecting the generations
-        left empty right after is as cheap and resets the collector's counters."""
+        """O(1): everything tracked leaves every later walk (and the walk's counters reset)."""
         gc.freeze()
-        gc.collect(2)
-        self._sizes = [0, 0, 0]
+        self._young_runs = self._middle_runs = self._middle_size = 0
 
     def _frozen_heap_grew(self) -> bool:
         frozen = gc.get_freeze_count()
