@@ -1,18 +1,16 @@
-"""The synthetic clinic in a real database: built once by bulk inserts, then cached.
+"""The synthetic clinic in a real database, built by bulk inserts (bench/cache.py caches it).
 
 Rows are sealed exactly as the repositories seal them (seal_patient for patients, the same
 table/column/row binding for appointment notes), encrypted in two worker processes and
 written with SQLAlchemy Core executemany, a chunk at a time. A plaintext copy of every
 patient (table bench_plain_patients, same database) is the baseline for the lookups and the
-LIKE search. The SQLite file is cached under bench/cache/, named by a hash of the schema,
-the sealing code, this builder and the sizes, so a second run only copies it.
+LIKE search.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -285,23 +283,7 @@ def fill(engine: Engine, ctx: BenchContext, today: date) -> None:
     print(f"    appointments in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
-# --- the cached SQLite file ---------------------------------------------------------------
-
-
-def cache_key(ctx: BenchContext, today: date) -> str:
-    """Changes whenever the stored bytes would: schema, sealing code, builder, sizes, day."""
-    digest = hashlib.sha256()
-    sources = sorted((REPO / "alembic" / "versions").glob("*.py"))
-    sources += [
-        REPO / "novamind_desktop" / "infrastructure" / name
-        for name in ("records.py", "crypto.py", "repositories/patients.py")
-    ]
-    sources += [Path(__file__), Path(synthetic.__file__)]
-    for source in sources:
-        digest.update(source.read_bytes())
-    sizes = (ctx.patients, ctx.appointments, ctx.clinicians, ctx.seed, today.isoformat())
-    digest.update(repr(sizes).encode())
-    return digest.hexdigest()[:16]
+# --- building the SQLite file ------------------------------------------------------------
 
 
 def _fast_sqlite_engine(path: Path) -> Engine:
@@ -318,22 +300,11 @@ def _fast_sqlite_engine(path: Path) -> Engine:
     return engine
 
 
-def sqlite_clinic(ctx: BenchContext, today: date) -> Path:
-    """The cached clinic file, built first if needed. Callers copy it before writing to it."""
-    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    path = (
-        ctx.cache_dir / f"clinic-{ctx.patients}-{ctx.appointments}-{cache_key(ctx, today)}.sqlite3"
-    )
-    if path.exists() and not ctx.rebuild_cache:
-        print(f"    cached clinic: {path.name}", flush=True)
-        return path
-    for stale in ctx.cache_dir.glob(f"clinic-{ctx.patients}-{ctx.appointments}-*"):
-        stale.unlink()
-    building = path.with_suffix(".building")
-    building.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    migrations.upgrade(f"sqlite:///{building}")
-    engine = _fast_sqlite_engine(building)
+def build_sqlite(ctx: BenchContext, path: Path, today: date) -> None:
+    """Migrate a new file at `path` to head and fill it."""
+    path.unlink(missing_ok=True)
+    migrations.upgrade(f"sqlite:///{path}")
+    engine = _fast_sqlite_engine(path)
     try:
         fill(engine, ctx, today)
         with engine.connect() as connection:
@@ -341,17 +312,4 @@ def sqlite_clinic(ctx: BenchContext, today: date) -> Path:
     finally:
         engine.dispose()
     for suffix in ("-wal", "-shm"):
-        Path(f"{building}{suffix}").unlink(missing_ok=True)
-    building.rename(path)
-    print(f"    built {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
-    return path
-
-
-def working_copy(ctx: BenchContext, today: date) -> Clinic:
-    """A scratch copy of the cached clinic, so audit events and imports never touch the cache."""
-    source = sqlite_clinic(ctx, today)
-    target = ctx.scratch / "clinic.sqlite3"
-    shutil.copyfile(source, target)
-    return Clinic(
-        f"sqlite:///{target}", ctx.patients, ctx.appointments, ctx.clinicians, ctx.seed, today
-    )
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from bench import clinic, import_bench, startup
+from bench import cache, clinic, import_bench, startup
 from bench.app import environ
 from bench.context import BenchContext
 from bench.report import Report, at_most, at_most_times_baseline
@@ -22,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _clinic(ctx: BenchContext) -> clinic.Clinic:
     if ctx.sqlite_clinic is None:
-        ctx.sqlite_clinic = clinic.working_copy(ctx, date.today())
+        ctx.sqlite_clinic = cache.working_copy(ctx)
     return ctx.sqlite_clinic
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench import clinic, clinic_metrics, pg
+from bench import cache, clinic, clinic_metrics, pg
 from bench.app import opened
 from bench.context import BenchContext
 from bench.pg import BenchPostgres
@@ -19,18 +18,8 @@ from bench.report import Report
 from novamind_desktop.infrastructure import migrations
 
 
-def cached_server(ctx: BenchContext, today: date) -> BenchPostgres:
-    """The loaded server folder under bench/cache/, built first if needed (server stopped)."""
-    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    server_code = hashlib.sha256(Path(pg.__file__).read_bytes()).hexdigest()[:6]
-    key = f"{clinic.cache_key(ctx, today)}-{server_code}"
-    stem = f"pg-{ctx.patients}-{ctx.appointments}"
-    folder = ctx.cache_dir / f"{stem}-{key}"
-    if folder.exists() and not ctx.rebuild_cache:
-        print(f"    cached PostgreSQL clinic: {folder.name}", flush=True)
-        return BenchPostgres(folder)
-    for stale in ctx.cache_dir.glob(f"{stem}-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+def build_server(ctx: BenchContext, folder: Path, today: date) -> None:
+    """A new data folder at `folder`, migrated and filled (the server stopped afterwards)."""
     building = BenchPostgres(Path(f"{folder}.building"))
     shutil.rmtree(building.folder, ignore_errors=True)
     t0 = time.perf_counter()
@@ -50,20 +39,47 @@ def cached_server(ctx: BenchContext, today: date) -> BenchPostgres:
         building.stop()
     building.folder.rename(folder)
     print(f"    built {folder.name} in {time.perf_counter() - t0:.1f} s", flush=True)
-    return BenchPostgres(folder)
 
 
-def run(report: Report, ctx: BenchContext) -> None:
-    today = date.today()
+def server_copy(ctx: BenchContext, target: Path, rebuild: bool) -> tuple[BenchPostgres, date]:
+    """A copy of the cached, loaded server folder at `target` (built first if needed)."""
+    stem = f"pg-{ctx.patients}-{ctx.appointments}"
+    folder = ctx.cache_dir / f"{stem}-{cache.shape_key(ctx, Path(pg.__file__))}"
+    meta = folder.with_suffix(".json")
+    with cache.locked(ctx):
+        day = cache.built_on(meta)
+        if day and folder.exists() and not rebuild:
+            print(f"    cached PostgreSQL clinic: {folder.name} (built {day})", flush=True)
+        else:
+            for stale in ctx.cache_dir.glob(f"{stem}-*"):
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+            day = date.today()
+            build_server(ctx, folder, day)
+            cache.remember(meta, day)
+        return BenchPostgres(folder).copy_to(target), day
+
+
+def started_server(ctx: BenchContext) -> tuple[BenchPostgres, date]:
     # The server's user must reach its folder: a scratch folder of its own, open to it.
     scratch = Path(tempfile.mkdtemp(prefix="novamind-bench-pg-"))
     scratch.chmod(0o755)
     ctx.cleanup.callback(shutil.rmtree, scratch, True)
-    server = cached_server(ctx, today).copy_to(scratch / "server")
-    server.start()
-    ctx.cleanup.callback(server.stop)
+    rebuild = ctx.rebuild_cache
+    for _attempt in range(2):
+        server, day = server_copy(ctx, scratch / "server", rebuild)
+        server.start()
+        if cache.readable(server.url(), ctx):
+            ctx.cleanup.callback(server.stop)
+            return server, day
+        server.stop()
+        rebuild = True
+    raise RuntimeError("the freshly built PostgreSQL clinic cannot be read back")
+
+
+def run(report: Report, ctx: BenchContext) -> None:
+    server, day = started_server(ctx)
     built = clinic.Clinic(
-        server.url(), ctx.patients, ctx.appointments, ctx.clinicians, ctx.seed, today
+        server.url(), ctx.patients, ctx.appointments, ctx.clinicians, ctx.seed, day
     )
     with opened(ctx, built) as app:
         clinic_metrics.run_all(report, app, ctx.queries, ctx.seed, suffix="_pg")

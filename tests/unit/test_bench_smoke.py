@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench import clinic, clinic_metrics, crypto_bench, import_bench, queries  # noqa: E402
+from bench import cache, clinic_metrics, crypto_bench, import_bench, queries  # noqa: E402
 from bench.app import opened  # noqa: E402
 from bench.context import BenchContext  # noqa: E402
 from bench.report import Report  # noqa: E402
@@ -57,7 +57,7 @@ def test_field_cipher_and_fernet_seed_metrics(ctx: BenchContext):
 
 
 def test_the_synthetic_clinic_reads_back_through_the_repositories(ctx: BenchContext):
-    built = clinic.working_copy(ctx, date.today())
+    built = cache.working_copy(ctx)
     with opened(ctx, built) as app:
         rows = queries.plain_rows(app.engine, 50)
         first, last, dob, _phone, email = next(r for r in rows if r[4])
@@ -68,13 +68,25 @@ def test_the_synthetic_clinic_reads_back_through_the_repositories(ctx: BenchCont
         with app.context.uow_factory(app.admin) as uow:
             assert uow.patients.count() == PATIENTS
             assert uow.appointments.count() == APPOINTMENTS
-    again = clinic.sqlite_clinic(ctx, date.today())
-    assert again == clinic.sqlite_clinic(ctx, date.today())  # the cache is reused
+    path, built_on = cache.sqlite_clinic(ctx)
+    assert cache.sqlite_clinic(ctx) == (path, built_on)  # the cache is reused, not rebuilt
+    assert built_on == built.today
+
+
+def test_a_cached_clinic_the_application_cannot_read_is_rebuilt(ctx: BenchContext):
+    path, _ = cache.sqlite_clinic(ctx)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # as if the storage format had changed since
+        connection.execute(text("UPDATE patients SET first_name = last_name"))
+    engine.dispose()
+    assert not cache.readable(f"sqlite:///{path}", ctx)
+    cache.sqlite_clinic(ctx)
+    assert cache.readable(f"sqlite:///{path}", ctx)
 
 
 def test_clinic_metrics_write_results_with_baselines(ctx: BenchContext, tmp_path: Path):
     report = Report()
-    built = clinic.working_copy(ctx, date.today())
+    built = cache.working_copy(ctx)
     with opened(ctx, built) as app:
         clinic_metrics.run_all(report, app, n=20, seed=ctx.seed)
     expected = {
