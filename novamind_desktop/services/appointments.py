@@ -365,17 +365,14 @@ def _check(uow: UnitOfWork, request: BookingRequest) -> datetime:
 def _booked_slots(uow: UnitOfWork, appointments: list[Appointment]) -> list[BookedSlot]:
     kinds = {t.name: t for t in uow.appointment_types.list_all()}
     staff = {u.id: u.display_name for u in uow.users.list_all()}
-    patients: dict[UUID, str] = {}
+    patients = uow.patients.full_names(a.patient_id for a in appointments)
     slots = []
     for a in appointments:
-        if a.patient_id not in patients:
-            patient = uow.patients.get(a.patient_id)
-            patients[a.patient_id] = patient.full_name if patient else "Unknown patient"
         kind = kinds.get(a.appointment_type)
         slots.append(
             BookedSlot(
                 appointment=a,
-                patient_name=patients[a.patient_id],
+                patient_name=patients.get(a.patient_id, "Unknown patient"),
                 clinician_name=staff.get(a.clinician_id, "Unknown clinician"),
                 type_label=kind.label if kind else a.appointment_type.replace("_", " "),
                 colour=kind.colour if kind else "#7f7f7f",

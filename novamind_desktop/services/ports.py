@@ -42,6 +42,9 @@ class PatientRepository(Protocol):
         """Every patient with only the search index's fields (names, date of birth, phone,
         email, active) filled in; the other details read as empty. Cheaper than list_all."""
 
+    def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """Patient.full_name of each existing patient among `patient_ids` (for schedules)."""
+
     def changed_since(self, since: datetime) -> list[Patient]:
         """Patients whose updated_at is at or after `since` (for the search index refresh)."""
 

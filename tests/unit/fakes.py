@@ -147,6 +147,10 @@ class FakePatientRepository:
     def list_for_index(self) -> list[Patient]:
         return self.list_all()
 
+    def full_names(self, patient_ids) -> dict[UUID, str]:
+        found = (self.db.patients.get(i) for i in set(patient_ids))
+        return {p.id: p.full_name for p in found if p is not None}
+
     def changed_since(self, since: datetime) -> list[Patient]:
         return [p for p in self.db.patients.values() if p.updated_at and p.updated_at >= since]
 

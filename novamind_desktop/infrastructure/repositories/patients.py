@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,19 +128,29 @@ class SqlPatientRepository:
         return None
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]:
+        """Only the DOB column of the bucket's rows is read and decrypted; the full record
+        (all fields decrypted) only for the rows whose DOB matches."""
         buckets = self._cipher.dob_buckets(dob)
-        records = self._session.scalars(
-            select(PatientRecord)
-            .where(PatientRecord.dob_bucket.in_(buckets))
-            .order_by(PatientRecord.created_at, PatientRecord.id)
+        candidates = self._session.execute(
+            select(PatientRecord.id, PatientRecord.date_of_birth).where(
+                PatientRecord.dob_bucket.in_(buckets)
+            )
         )
         sealer = RowSealer(self._cipher, TABLE)
         wanted = dob.isoformat()
-        return [
-            open_patient(record, self._cipher)
-            for record in records
-            if sealer.open("date_of_birth", record.id, record.date_of_birth) == wanted
+        matches = [
+            row_id
+            for row_id, sealed in candidates
+            if sealer.open("date_of_birth", row_id, sealed) == wanted
         ]
+        if not matches:
+            return []
+        records = self._session.scalars(
+            select(PatientRecord)
+            .where(PatientRecord.id.in_(matches))
+            .order_by(PatientRecord.created_at, PatientRecord.id)
+        )
+        return [open_patient(record, self._cipher) for record in records]
 
     def list_all(self) -> list[Patient]:
         records = self._session.scalars(
@@ -162,7 +172,21 @@ class SqlPatientRepository:
         ).order_by(t.created_at, t.id)
         return [self._open_for_index(row) for row in self._session.execute(query)]
 
-    def _open_for_index(self, row: Row[Any]) -> Patient:
+    def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """ "First Last" of each given patient that exists, one query, only names decrypted."""
+        t = PatientRecord.__table__.c
+        wanted = list(set(patient_ids))
+        names: dict[UUID, str] = {}
+        for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
+            query = select(t.id, t.first_name, t.last_name).where(t.id.in_(chunk))
+            for row_id, first, last in self._session.execute(query):
+                raw = row_id.bytes
+                first_name = self._cipher.decrypt(TABLE, "first_name", row_id, first, raw)
+                last_name = self._cipher.decrypt(TABLE, "last_name", row_id, last, raw)
+                names[row_id] = f"{first_name or ''} {last_name or ''}"
+        return names
+
+    def _open_for_index(self, row: Sequence[Any]) -> Patient:
         row_id = row[0]
         raw = row_id.bytes
         decrypt = self._cipher.decrypt
@@ -176,7 +200,7 @@ class SqlPatientRepository:
             phone=phone or "",
             email=email,
         )
-        active, version, created_at, updated_at = row[6:10]
+        active, version, created_at, updated_at = row[6], row[7], row[8], row[9]
         return Patient(
             id=row_id,
             details=details,
