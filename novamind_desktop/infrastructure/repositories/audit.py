@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
@@ -25,23 +27,43 @@ def _to_domain(record: AuditEventRecord) -> AuditEvent:
     )
 
 
+_FIRST = {"version": 1}
+_AUDIT_TABLE = AuditEventRecord.__table__  # Core: no ORM bookkeeping per row
+
+
 class SqlAuditLog:
+    """Events wait in a list and reach the table in one multi-row INSERT just before the
+    session commits (or before a query that should see them): a read that audits twenty
+    patients costs one statement, not twenty ORM objects through the unit of work."""
+
     def __init__(self, session: Session):
         self._session = session
+        self._pending: list[dict[str, Any]] = []
+        sa_event.listen(session, "before_commit", self._write_pending)
 
     def record(self, event: AuditEvent) -> None:
-        self._session.add(
-            AuditEventRecord(
-                id=event.id,
-                at=event.at,
-                user_id=event.user_id,
-                username=event.username,
-                action=AuditAction(event.action).value,
-                entity=event.entity,
-                entity_id=event.entity_id,
-                detail=event.detail,
-            )
+        self._pending.append(
+            {
+                "id": event.id,
+                "at": event.at,
+                "user_id": event.user_id,
+                "username": event.username,
+                "action": AuditAction(event.action).value,
+                "entity": event.entity,
+                "entity_id": event.entity_id,
+                "detail": event.detail,
+            }
         )
+
+    def _write_pending(self, session: Session | None = None) -> None:
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        # The stamps unit_of_work._stamp gives every new record at flush.
+        by = self._session.info["actor"].username
+        now = self._session.info["clock"].now()
+        stamps = {"created_at": now, "updated_at": now, "created_by": by, "updated_by": by}
+        self._session.execute(insert(_AUDIT_TABLE), [row | stamps | _FIRST for row in rows])
 
     def query(
         self,
@@ -54,6 +76,7 @@ class SqlAuditLog:
         limit: int = 1000,
     ) -> list[AuditEvent]:
         """Newest first. `since` is inclusive, `until` exclusive."""
+        self._write_pending()
         query = select(AuditEventRecord)
         if user_id is not None:
             query = query.where(AuditEventRecord.user_id == user_id)
