@@ -1,0 +1,51 @@
+"""Audit events wait in the unit of work and are written in one INSERT before it commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from sqlalchemy import select
+
+from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.domain.users import Actor, Role
+from novamind_desktop.infrastructure.records import AuditEventRecord
+
+AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+
+
+def _event(actor: Actor, entity_id: str) -> AuditEvent:
+    return AuditEvent(
+        uuid4(), AT, actor.user_id, actor.username, AuditAction.READ, "patient", entity_id
+    )
+
+
+def _stored(migrated_db) -> list[tuple]:
+    table = AuditEventRecord.__table__
+    with migrated_db.engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.entity_id, table.c.created_by, table.c.updated_by, table.c.version)
+        )
+        return sorted(tuple(row) for row in rows)
+
+
+def test_pending_events_are_seen_by_a_query_and_dropped_without_commit(migrated_db) -> None:
+    alice = Actor(uuid4(), "alice", Role.FRONTDESK)
+    with migrated_db(alice) as uow:
+        events = [_event(alice, "p1"), _event(alice, "p2")]
+        for event in events:
+            uow.audit.record(event)
+        assert sorted(e.entity_id for e in uow.audit.query()) == ["p1", "p2"]
+    assert _stored(migrated_db) == []
+
+
+def test_events_are_written_whoever_commits_the_session(migrated_db) -> None:
+    alice = Actor(uuid4(), "alice", Role.FRONTDESK)
+    with migrated_db(alice) as uow:
+        uow.audit.record(_event(alice, "p1"))
+        uow.commit()
+    with migrated_db(alice) as uow:  # infrastructure code (imports, rotation) commits directly
+        uow.audit.record(_event(alice, "p2"))
+        uow.audit.record(_event(alice, "p3"))
+        uow.session.commit()
+    assert _stored(migrated_db) == [(f"p{n}", "alice", "alice", 1) for n in (1, 2, 3)]
