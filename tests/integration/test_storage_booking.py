@@ -231,3 +231,26 @@ def test_postgres_second_session_waits_then_is_refused(migrated_db, admin_actor,
         engine_b.dispose()
     assert len(outcome) == 1 and isinstance(outcome[0], SlotTaken)
     assert outcome[0].conflicting_ids == [mine.id]
+
+
+def test_range_queries_see_the_longest_appointment_reaching_into_the_window(
+    migrated_db, admin_actor, clinic
+) -> None:
+    """The range queries bound start_at from below by the 12-hour maximum: an appointment of
+    exactly that length ending inside the window is still found, one ending at its start not."""
+    patient, clinician, _ = clinic
+    day = MONDAY_9 + timedelta(days=3)
+    with migrated_db(admin_actor) as uow:
+        reaching = uow.appointments.add(
+            booking(patient, clinician, day - timedelta(hours=11, minutes=59), minutes=12 * 60)
+        )
+        ending = uow.appointments.add(
+            booking(patient, clinician, day - timedelta(hours=24), minutes=12 * 60)
+        )
+        uow.commit()
+    with migrated_db(admin_actor) as uow:
+        window = (day, day + timedelta(hours=1))
+        assert [a.id for a in uow.appointments.in_range(*window)] == [reaching.id]
+        assert [a.id for a in uow.appointments.overlapping(clinician, *window)] == [reaching.id]
+        early = (ending.start + timedelta(hours=11), ending.end)
+        assert [a.id for a in uow.appointments.in_range(*early)] == [ending.id]

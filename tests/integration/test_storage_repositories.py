@@ -222,6 +222,32 @@ def test_changed_since_list_all_and_count(migrated_db, admin_actor, clock) -> No
         assert uow.patients.count() == 2
 
 
+def test_list_for_index_and_full_names_decrypt_only_what_they_show(
+    migrated_db, admin_actor
+) -> None:
+    with migrated_db(admin_actor) as uow:
+        stored = uow.patients.add(new_patient())
+        no_email = uow.patients.add(new_patient(email=None, first_name="Ørjan"))
+        uow.commit()
+    with migrated_db(admin_actor) as uow:
+        lean = uow.patients.list_for_index()
+        assert [p.id for p in lean] == [p.id for p in uow.patients.list_all()]
+        first, second = sorted(lean, key=lambda p: p.id != stored.id)
+        d, full = first.details, stored.details
+        assert (d.first_name, d.last_name, d.date_of_birth, d.phone, d.email) == (
+            full.first_name,
+            full.last_name,
+            full.date_of_birth,
+            full.phone,
+            full.email,
+        )
+        assert (first.active, first.version) == (stored.active, stored.version)
+        assert d.address_line == "" and full.address_line != ""
+        assert second.details.email is None and second.details.first_name == "Ørjan"
+        names = uow.patients.full_names([stored.id, no_email.id, stored.id, uuid4()])
+        assert names == {stored.id: stored.full_name, no_email.id: no_email.full_name}
+
+
 def test_users_round_trip_and_usernames_are_unique(migrated_db, admin_actor) -> None:
     with migrated_db(admin_actor) as uow:
         clinician = add_clinician(uow, "dr.haugen")
