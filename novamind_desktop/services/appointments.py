@@ -140,8 +140,7 @@ class AppointmentService:
         """Each patient's next appointment start at or after `after` (for the search list)."""
         actor.require(Permission.READ_APPOINTMENTS)
         with self._uow(actor) as uow:
-            found = uow.appointments.next_for_patients(after)
-        return {patient_id: a.start for patient_id, a in found.items()}
+            return uow.appointments.next_starts(after)
 
     def next_available(
         self,

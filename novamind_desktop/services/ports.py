@@ -81,6 +81,9 @@ class AppointmentRepository(Protocol):
     def next_for_patients(self, after: datetime) -> dict[UUID, Appointment]:
         """Each patient's first blocking appointment starting at or after `after`."""
 
+    def next_starts(self, after: datetime) -> dict[UUID, datetime]:
+        """The start of each patient's first blocking appointment at or after `after`."""
+
     def list_all(self) -> list[Appointment]: ...
 
     def count(self) -> int: ...

@@ -124,6 +124,8 @@ def test_range_series_and_next_appointment_queries(migrated_db, admin_actor, cli
         assert [a.id for a in uow.appointments.in_series(series)] == [a.id for a in weekly]
         after = MONDAY_9 + timedelta(days=2)
         assert uow.appointments.next_for_patients(after) == {patient: weekly[1]}
+        assert uow.appointments.next_starts(after) == {patient: weekly[1].start}
+        assert uow.appointments.next_starts(weekly[2].end) == {}
         assert uow.appointments.count() == 4 and len(uow.appointments.list_all()) == 4
         assert weekly[0].start.tzinfo is not None and week[0].start == MONDAY_9
 

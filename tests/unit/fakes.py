@@ -241,6 +241,9 @@ class FakeAppointmentRepository:
                 result.setdefault(a.patient_id, a)
         return result
 
+    def next_starts(self, after: datetime) -> dict[UUID, datetime]:
+        return {pid: a.start for pid, a in self.next_for_patients(after).items()}
+
     def list_all(self) -> list[Appointment]:
         return list(self.db.appointments.values())
 

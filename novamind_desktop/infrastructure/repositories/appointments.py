@@ -168,6 +168,21 @@ class SqlAppointmentRepository:
         found = self._all(select(AppointmentRecord).where(AppointmentRecord.id.in_(first_ids)))
         return {appointment.patient_id: appointment for appointment in found}
 
+    def next_starts(self, after: datetime) -> dict[UUID, datetime]:
+        """Range first on the start_at index, the first start per patient kept in Python: no
+        window function over every upcoming row, no ORM objects, nothing decrypted."""
+        t = AppointmentRecord.__table__.c
+        query = (
+            select(t.patient_id, t.start_at)
+            .where(t.start_at >= after, t.status.in_(_BLOCKING))
+            .order_by(t.start_at, t.id)
+        )
+        first: dict[UUID, datetime] = {}
+        for patient_id, start in self._session.execute(query):
+            if patient_id not in first:
+                first[patient_id] = start
+        return first
+
     def list_all(self) -> list[Appointment]:
         return self._all(
             select(AppointmentRecord).order_by(AppointmentRecord.start_at, AppointmentRecord.id)
