@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,19 @@ TABLE = "patients"
 EMAIL_INDEX_COLUMN = "patients.email"
 _INDEX_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
 _TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
+
+# Built once: building an IN (...) clause per call costs more than running it.
+_BY_EMAIL_INDEX = select(PatientRecord).where(
+    PatientRecord.email_index.in_(bindparam("indexes", expanding=True))
+)
+_DOB_CANDIDATES = select(PatientRecord.id, PatientRecord.date_of_birth).where(
+    PatientRecord.dob_bucket.in_(bindparam("buckets", expanding=True))
+)
+_BY_IDS_OLDEST_FIRST = (
+    select(PatientRecord)
+    .where(PatientRecord.id.in_(bindparam("ids", expanding=True)))
+    .order_by(PatientRecord.created_at, PatientRecord.id)
+)
 
 
 @contextmanager
@@ -118,9 +131,7 @@ class SqlPatientRepository:
         if not wanted:
             return None
         indexes = self._cipher.blind_indexes(EMAIL_INDEX_COLUMN, wanted)
-        records = self._session.scalars(
-            select(PatientRecord).where(PatientRecord.email_index.in_(indexes))
-        )
+        records = self._session.scalars(_BY_EMAIL_INDEX, {"indexes": list(indexes)})
         for record in records:
             patient = open_patient(record, self._cipher)
             if patient.details.email == wanted:  # rules out a (2^-128) index collision
@@ -131,11 +142,7 @@ class SqlPatientRepository:
         """Only the DOB column of the bucket's rows is read and decrypted; the full record
         (all fields decrypted) only for the rows whose DOB matches."""
         buckets = self._cipher.dob_buckets(dob)
-        candidates = self._session.execute(
-            select(PatientRecord.id, PatientRecord.date_of_birth).where(
-                PatientRecord.dob_bucket.in_(buckets)
-            )
-        )
+        candidates = self._session.execute(_DOB_CANDIDATES, {"buckets": list(buckets)})
         sealer = RowSealer(self._cipher, TABLE)
         wanted = dob.isoformat()
         matches = [
@@ -145,11 +152,7 @@ class SqlPatientRepository:
         ]
         if not matches:
             return []
-        records = self._session.scalars(
-            select(PatientRecord)
-            .where(PatientRecord.id.in_(matches))
-            .order_by(PatientRecord.created_at, PatientRecord.id)
-        )
+        records = self._session.scalars(_BY_IDS_OLDEST_FIRST, {"ids": matches})
         return [open_patient(record, self._cipher) for record in records]
 
     def list_all(self) -> list[Patient]:
