@@ -98,14 +98,25 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
 
 
 def explain_stall(report: Report, result: dict) -> None:
-    """Say so when the longest gap is a garbage collection on the GUI thread."""
+    """Say where the longest gap came from: a collection on the GUI thread, or a job."""
     worst, pause = result["busy_max_gap_ms"], result["gc_max_pause_ms"]
-    if worst > 16 and result["gc_max_pause_on_gui_thread"] and pause >= 0.8 * (worst - 5):
+    if worst <= 16:
+        return
+    if result["gc_max_pause_on_gui_thread"] and pause >= 0.8 * (worst - 5):
         report.note(
             f"gui_max_stall_ms: the longest gap ({worst:.0f} ms) is a generation-"
             f"{result['gc_max_pause_generation']} garbage collection of {pause:.0f} ms on the "
             "GUI thread (ui/worker.py collects on a GUI-thread timer while a runner lives)."
         )
+        return
+    by_job = result["worst_gap_by_job_ms"]
+    job = max(by_job, key=by_job.get) if by_job else "?"
+    report.note(
+        f"gui_max_stall_ms: the longest gap ({worst:.0f} ms) came during the worker job "
+        f"'{job}' and is not a garbage collection (longest {pause:.0f} ms): the worker held "
+        "the GIL, i.e. one long call into C (a big sort, join or driver call) that Python "
+        "cannot interrupt."
+    )
 
 
 def run(report: Report, ctx: BenchContext) -> None:
