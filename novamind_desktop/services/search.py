@@ -11,6 +11,7 @@ are a dict. Searching 100,000 patients takes about a millisecond.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -85,12 +86,30 @@ class _PhoneBlob:
     slots: list[int]
 
 
+# One C-level sort of 300k keys holds the interpreter lock for ~100-300 ms, freezing the GUI
+# thread while the worker builds the index. Sorting pieces and merging them in Python lets
+# the GUI thread in between; the order is the same (stable, ties by position).
+_SORT_PIECE = 20_000
+
+
+def _stable_order(keys: list[str]) -> list[int]:
+    """Indices of `keys` in sorted order, ties in their original order."""
+    key = keys.__getitem__  # strings sort fast; tuples don't
+    if len(keys) <= _SORT_PIECE:
+        return sorted(range(len(keys)), key=key)
+    pieces = [
+        sorted(range(start, min(start + _SORT_PIECE, len(keys))), key=key)
+        for start in range(0, len(keys), _SORT_PIECE)
+    ]
+    return list(heapq.merge(*pieces, key=key))
+
+
 class _SortedKeys:
     """Parallel sorted arrays of keys and the slot each key belongs to."""
 
     def __init__(self, keys: list[str] | None = None, slots: list[int] | None = None):
         keys, slots = keys or [], slots or []
-        order = sorted(range(len(keys)), key=keys.__getitem__)  # strings sort fast; tuples don't
+        order = _stable_order(keys)
         self.keys = [keys[i] for i in order]
         self.slots = [slots[i] for i in order]
 
