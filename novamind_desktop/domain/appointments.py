@@ -48,6 +48,11 @@ _ALLOWED: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
 }
 
 
+def next_statuses(current: AppointmentStatus) -> frozenset[AppointmentStatus]:
+    """The statuses an appointment that is `current` may move to."""
+    return _ALLOWED[current]
+
+
 def check_transition(current: AppointmentStatus, target: AppointmentStatus) -> None:
     if target not in _ALLOWED[current]:
         raise InvalidTransition(current.label, target.label)

@@ -11,9 +11,9 @@ from uuid import UUID
 from novamind_desktop.domain.appointments import (
     AppointmentStatus,
     AppointmentType,
-    check_transition,
+    next_statuses,
 )
-from novamind_desktop.domain.errors import InvalidTransition, SlotTaken, StaleRecord
+from novamind_desktop.domain.errors import SlotTaken, StaleRecord
 from novamind_desktop.domain.users import Actor, Permission, User, may
 from novamind_desktop.presenters.book_layout import (
     EMPTY_LAYOUT,
@@ -79,14 +79,9 @@ NEEDS_REASON = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CA
 
 
 def allowed_statuses(current: AppointmentStatus) -> list[AppointmentStatus]:
-    allowed = []
-    for target, _ in STATUS_ACTIONS:
-        try:
-            check_transition(current, target)
-        except InvalidTransition:
-            continue
-        allowed.append(target)
-    return allowed
+    """The menu's status actions the domain allows from `current`, in menu order."""
+    allowed = next_statuses(current)
+    return [target for target, _ in STATUS_ACTIONS if target in allowed]
 
 
 class AppointmentBookPresenter:
