@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
@@ -26,11 +25,11 @@ from novamind_desktop.infrastructure.repositories._base import (
     constraint_name,
     guarded_write,
 )
+from novamind_desktop.infrastructure.repositories.patient_index import read_index_patients
 
 TABLE = "patients"
 # The blind-index purpose for emails; key rotation must recompute it with the same name.
 EMAIL_INDEX_COLUMN = "patients.email"
-_INDEX_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
 _TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
 
 # Built once: building an IN (...) clause per call costs more than running it.
@@ -163,17 +162,8 @@ class SqlPatientRepository:
 
     def list_for_index(self) -> list[Patient]:
         """Every patient with only what the search index shows decrypted (names, date of
-        birth, phone, email); the other details read as empty. Core rows, no ORM objects."""
-        t = PatientRecord.__table__.c
-        query = select(
-            t.id,
-            *(t[name] for name in _INDEX_FIELDS),
-            t.active,
-            t.version,
-            t.created_at,
-            t.updated_at,
-        ).order_by(t.created_at, t.id)
-        return [self._open_for_index(row) for row in self._session.execute(query)]
+        birth, phone, email); the other details read as empty."""
+        return read_index_patients(self._session, self._cipher)
 
     def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
         """ "First Last" of each given patient that exists, one query, only names decrypted."""
@@ -188,30 +178,6 @@ class SqlPatientRepository:
                 last_name = self._cipher.decrypt(TABLE, "last_name", row_id, last, raw)
                 names[row_id] = f"{first_name or ''} {last_name or ''}"
         return names
-
-    def _open_for_index(self, row: Sequence[Any]) -> Patient:
-        row_id = row[0]
-        raw = row_id.bytes
-        decrypt = self._cipher.decrypt
-        first, last, dob, phone, email = (
-            decrypt(TABLE, name, row_id, row[i], raw) for i, name in enumerate(_INDEX_FIELDS, 1)
-        )
-        details = PatientDetails(
-            first_name=first or "",
-            last_name=last or "",
-            date_of_birth=date.fromisoformat(dob or ""),
-            phone=phone or "",
-            email=email,
-        )
-        active, version, created_at, updated_at = row[6], row[7], row[8], row[9]
-        return Patient(
-            id=row_id,
-            details=details,
-            active=active,
-            version=version,
-            created_at=created_at,
-            updated_at=updated_at,
-        )
 
     def changed_since(self, since: datetime) -> list[Patient]:
         records = self._session.scalars(
