@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -152,7 +153,7 @@ def _session(uow: UnitOfWork) -> Session:
 
 def _add_patients(run: _Run, request: DemoRequest) -> list[uuid.UUID]:
     today = run.now.astimezone(run.zone).date()
-    table = PatientRecord.__table__
+    table = cast(Table, PatientRecord.__table__)
     stamps = {
         "created_at": run.now,
         "updated_at": run.now,
