@@ -22,7 +22,7 @@ from novamind_desktop.domain.users import Actor, Permission, Role, User
 from novamind_desktop.services import appointment_rules as rules
 from novamind_desktop.services import audit_trail
 from novamind_desktop.services.audit_trail import APPOINTMENT, APPOINTMENT_BOOK
-from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from novamind_desktop.services.ports import BookRow, Clock, UnitOfWork, UnitOfWorkFactory
 
 CANCELLATIONS = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED})
 
@@ -43,7 +43,10 @@ class BookingRequest:
 
 @dataclass(frozen=True)
 class BookedSlot:
-    """One block of the appointment book, with the names it shows."""
+    """One block of the appointment book, with the names it shows.
+
+    `appointment` is what the grid needs (ports.BookRow): without its notes and cancellation
+    reason, which get() reads and audits when one appointment is opened."""
 
     appointment: Appointment
     patient_name: str
@@ -96,8 +99,7 @@ class AppointmentService:
         actor.require(Permission.READ_APPOINTMENTS)
         ids = _visible_clinicians(actor, clinician_ids)
         with self._uow(actor) as uow:
-            appointments = uow.appointments.in_range(start, end, ids)
-            slots = _booked_slots(uow, appointments)
+            slots = [_booked_slot(row) for row in uow.appointments.for_book(start, end, ids)]
             if not refresh:
                 when = f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
                 audit_trail.record(
@@ -361,23 +363,16 @@ def _check(uow: UnitOfWork, request: BookingRequest) -> datetime:
     )
 
 
-def _booked_slots(uow: UnitOfWork, appointments: list[Appointment]) -> list[BookedSlot]:
-    kinds = {t.name: t for t in uow.appointment_types.list_all()}
-    staff = {u.id: u.display_name for u in uow.users.list_all()}
-    patients = uow.patients.full_names(a.patient_id for a in appointments)
-    slots = []
-    for a in appointments:
-        kind = kinds.get(a.appointment_type)
-        slots.append(
-            BookedSlot(
-                appointment=a,
-                patient_name=patients.get(a.patient_id, "Unknown patient"),
-                clinician_name=staff.get(a.clinician_id, "Unknown clinician"),
-                type_label=kind.label if kind else a.appointment_type.replace("_", " "),
-                colour=kind.colour if kind else "#7f7f7f",
-            )
-        )
-    return slots
+def _booked_slot(row: BookRow) -> BookedSlot:
+    kind = row.appointment_type
+    name = row.appointment.appointment_type
+    return BookedSlot(
+        appointment=row.appointment,
+        patient_name="Unknown patient" if row.patient_name is None else row.patient_name,
+        clinician_name="Unknown clinician" if row.clinician_name is None else row.clinician_name,
+        type_label=kind.label if kind else name.replace("_", " "),
+        colour=kind.colour if kind else "#7f7f7f",
+    )
 
 
 def _permission_for(status: AppointmentStatus) -> Permission:

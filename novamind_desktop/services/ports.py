@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentType
@@ -51,6 +51,19 @@ class PatientRepository(Protocol):
     def count(self) -> int: ...
 
 
+class BookRow(NamedTuple):
+    """One appointment as the appointment book shows it (AppointmentRepository.for_book).
+
+    `appointment` carries what the grid needs: its notes and cancellation reason (PHI that
+    only get() reads, audited per appointment) are not read and stay "", and created_at /
+    updated_at stay None. The names and the type are None where that row is missing."""
+
+    appointment: Appointment
+    patient_name: str | None
+    clinician_name: str | None
+    appointment_type: AppointmentType | None
+
+
 class AppointmentRepository(Protocol):
     def add(self, appointment: Appointment) -> Appointment:
         """Insert; raises SlotTaken if it overlaps a blocking appointment of the clinician."""
@@ -73,6 +86,12 @@ class AppointmentRepository(Protocol):
         self, start: datetime, end: datetime, clinician_ids: Iterable[UUID] | None = None
     ) -> list[Appointment]:
         """Appointments (any status) overlapping [start, end), ordered by start."""
+
+    def for_book(
+        self, start: datetime, end: datetime, clinician_ids: Iterable[UUID] | None = None
+    ) -> list[BookRow]:
+        """What in_range finds, in one query with the patient's full name, the clinician's
+        display name and the appointment type; see BookRow for what is left out."""
 
     def for_patient(self, patient_id: UUID) -> list[Appointment]: ...
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from storage_samples import (
+    APPOINTMENT_NOTE,
     MONDAY_9,
     add_clinician,
     booking,
@@ -256,3 +257,48 @@ def test_range_queries_see_the_longest_appointment_reaching_into_the_window(
         assert [a.id for a in uow.appointments.overlapping(clinician, *window)] == [reaching.id]
         early = (ending.start + timedelta(hours=11), ending.end)
         assert [a.id for a in uow.appointments.in_range(*early)] == [ending.id]
+
+
+def test_the_book_reads_names_and_types_but_no_notes_in_one_query(
+    migrated_db, admin_actor, clinic
+) -> None:
+    """for_book: what in_range finds (the 12-hour lower bound included), with the patient's
+    decrypted full name, the clinician's name and the type; notes, cancellation reason and
+    stamps are not read."""
+    patient, clinician, other = clinic
+    day = MONDAY_9 + timedelta(days=7)
+    with migrated_db(admin_actor) as uow:
+        long_one = uow.appointments.add(
+            booking(patient, clinician, day - timedelta(hours=11), minutes=12 * 60, notes="x")
+        )
+        theirs = uow.appointments.add(
+            booking(
+                patient,
+                other,
+                day + timedelta(hours=2),
+                status=AppointmentStatus.CANCELLED,
+                notes=APPOINTMENT_NOTE,
+                cancellation_reason="Unwell",
+            )
+        )
+        uow.appointments.add(booking(patient, other, day + timedelta(days=1)))  # outside
+        uow.commit()
+    window = (day, day + timedelta(hours=12))
+    with migrated_db(admin_actor) as uow:
+        everyone = uow.appointments.for_book(*window)
+        only_other = uow.appointments.for_book(*window, [other])
+        stored = {a.id: a for a in uow.appointments.in_range(*window)}
+    assert [row.appointment.id for row in everyone] == [long_one.id, theirs.id] == list(stored)
+    assert [row.appointment.id for row in only_other] == [theirs.id]
+    row = only_other[0]
+    assert row.appointment == replace(
+        stored[theirs.id], notes="", cancellation_reason="", created_at=None, updated_at=None
+    )
+    assert stored[theirs.id].cancellation_reason == "Unwell"  # there, just not read
+    assert row.patient_name == "Zoë Quillfeather-O'Brien"
+    assert row.clinician_name == "Dr Dr.Second"
+    assert row.appointment_type is not None
+    assert (row.appointment_type.name, row.appointment_type.colour) == ("therapy", "#b07aa1")
+    assert row.appointment_type.label == "Therapy"
+    with migrated_db(admin_actor) as uow:
+        assert uow.appointments.for_book(*window, []) == []

@@ -95,6 +95,16 @@ def open_patient(record: PatientRecord, cipher: FieldCipher) -> Patient:
     )
 
 
+def open_full_name(
+    cipher: FieldCipher, row_id: UUID, first_name: bytes | None, last_name: bytes | None
+) -> str:
+    """Patient.full_name ("First Last") from the two sealed name columns of patient `row_id`."""
+    raw = row_id.bytes
+    first = cipher.decrypt(TABLE, "first_name", row_id, first_name, raw)
+    last = cipher.decrypt(TABLE, "last_name", row_id, last_name, raw)
+    return f"{first or ''} {last or ''}"
+
+
 class SqlPatientRepository:
     def __init__(self, session: Session, cipher: FieldCipher):
         self._session = session
@@ -173,10 +183,7 @@ class SqlPatientRepository:
         for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
             query = select(t.id, t.first_name, t.last_name).where(t.id.in_(chunk))
             for row_id, first, last in self._session.execute(query):
-                raw = row_id.bytes
-                first_name = self._cipher.decrypt(TABLE, "first_name", row_id, first, raw)
-                last_name = self._cipher.decrypt(TABLE, "last_name", row_id, last, raw)
-                names[row_id] = f"{first_name or ''} {last_name or ''}"
+                names[row_id] = open_full_name(self._cipher, row_id, first, last)
         return names
 
     def changed_since(self, since: datetime) -> list[Patient]:

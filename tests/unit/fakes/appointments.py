@@ -9,6 +9,7 @@ from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentType
 from novamind_desktop.domain.errors import SlotTaken, StaleRecord
+from novamind_desktop.services.ports import BookRow
 
 from .database import FakeDatabase
 
@@ -80,6 +81,24 @@ class FakeAppointmentRepository:
             ),
             key=lambda a: a.start,
         )
+
+    def for_book(
+        self, start: datetime, end: datetime, clinician_ids: Iterable[UUID] | None = None
+    ) -> list[BookRow]:
+        """As the SQL one: no notes, cancellation reason or stamps; None for a missing row."""
+        kinds = {t.name: t for t in self.db.appointment_types}
+        rows = []
+        for a in self.in_range(start, end, clinician_ids):
+            patient, user = self.db.patients.get(a.patient_id), self.db.users.get(a.clinician_id)
+            rows.append(
+                BookRow(
+                    replace(a, notes="", cancellation_reason="", created_at=None, updated_at=None),
+                    None if patient is None else patient.full_name,
+                    None if user is None else user.display_name,
+                    kinds.get(a.appointment_type),
+                )
+            )
+        return rows
 
     def for_patient(self, patient_id: UUID) -> list[Appointment]:
         mine = (a for a in self.db.appointments.values() if a.patient_id == patient_id)
