@@ -121,7 +121,6 @@ def _run_guarded(args: argparse.Namespace) -> int:
     # Until the command configures logging, nothing may fall through to logging's
     # last-resort handler, which would print tracebacks on stderr.
     logging.getLogger().addHandler(logging.NullHandler())
-    handlers = cli_commands.error_handlers()
     try:
         command = cli_commands.dispatch(args)
         return command(args, os.environ)
@@ -132,8 +131,10 @@ def _run_guarded(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return error.exit_code
     except Exception as error:
+        # Looked up only now: the error classes live in modules (SQLAlchemy, Alembic) that
+        # the GUI must not import before its sign-in window shows.
         handler: Callable[[Exception], int] | None = next(
-            (h for kind, h in handlers if isinstance(error, kind)), None
+            (h for kind, h in cli_commands.error_handlers() if isinstance(error, kind)), None
         )
         if handler is not None:
             return handler(error)

@@ -68,16 +68,21 @@ def opened(
 
 
 def dispatch(args: argparse.Namespace) -> Command:
-    from novamind_desktop import cli_data, cli_db
+    """The command's function; only its own module is imported (the GUI's start is timed)."""
+    if args.command is None:
+        return gui
+    if args.command == "users":
+        return users
+    if args.command in ("db", "rotate-key"):
+        from novamind_desktop import cli_db
 
-    commands: dict[str | None, Command] = {
-        None: gui,
-        "db": cli_db.db,
-        "users": users,
+        return {"db": cli_db.db, "rotate-key": cli_db.rotate_key}[args.command]
+    from novamind_desktop import cli_data
+
+    commands: dict[str, Command] = {
         "import": cli_data.import_file,
         "export": cli_data.export,
         "demo-data": cli_data.demo_data,
-        "rotate-key": cli_db.rotate_key,
     }
     return commands[args.command]
 

@@ -19,7 +19,6 @@ from novamind_desktop.domain.maintenance import MigrationStatus
 from novamind_desktop.domain.users import Actor, Role, User
 from novamind_desktop.presenters.sign_in import failure_sentence
 from novamind_desktop.settings import StartupError
-from novamind_desktop.ui.pages import role_pages
 from novamind_desktop.ui.style import APP_NAME, apply_style
 from novamind_desktop.ui.worker import QtTaskRunner
 
@@ -76,7 +75,7 @@ class Session(QObject):
         runner: QtTaskRunner,
         settings: QSettings,
         demo: bool = False,
-        pages: Any = role_pages,
+        pages: Any = None,  # the main window's pages (default: ui.pages.role_pages)
     ):
         super().__init__()
         # An opener builds the context on the worker while the sign-in window is already up.
@@ -197,6 +196,7 @@ class Session(QObject):
 
     def open_main_window(self, user: User) -> None:
         from novamind_desktop.ui.main_window import MainWindow
+        from novamind_desktop.ui.pages import role_pages
 
         window = MainWindow(
             self.context.services,
@@ -206,7 +206,7 @@ class Session(QObject):
             settings=self.settings,
             demo=self.demo,
             idle_lock_ms=self.context.settings.idle_lock_minutes * 60_000,
-            pages=self._pages,
+            pages=self._pages or role_pages,
         )
         window.session_ended.connect(self.sign_in)
         window.quit_requested.connect(lambda: self.finished.emit(0))
