@@ -4,7 +4,8 @@ SQLite: foreign keys on every connection, WAL, a busy timeout, and transactions 
 with BEGIN IMMEDIATE: a unit of work takes the write lock up front, so the booking check and
 the insert that follows cannot interleave with another process, and a transaction never fails
 half-way because another writer committed after it started reading.
-PostgreSQL: remote servers get sslmode=require unless the URL chooses otherwise.
+PostgreSQL: remote servers get sslmode=require unless the URL chooses otherwise, and a pooled
+connection that sat idle is pinged before it is used again (see PING_AFTER_IDLE_S).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 DATABASE_URL_VAR = "DATABASE_URL"
 SQLITE_FILE_NAME = "novamind.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A pooled PostgreSQL connection idle at least this long is pinged (one round trip) before it
+# is handed out; one used moments ago is not. A connection the server dropped meanwhile is
+# replaced, and the whole pool too, as pool_pre_ping would; pinging on every checkout added
+# a round trip to every unit of work, a third of a short lookup's.
+PING_AFTER_IDLE_S = 2.0
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
@@ -110,11 +117,36 @@ def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -
         if for_migrations:
             kwargs["poolclass"] = NullPool
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=5)
-        return create_engine(url, **kwargs)
+            kwargs.update(pool_size=5, max_overflow=5)
+        engine = create_engine(url, **kwargs)
+        if not for_migrations:
+            _ping_when_idle(engine)
+        return engine
     raise DatabaseUnreachable(
         f"{describe(url)} is neither SQLite nor PostgreSQL; NOVAMIND Desktop supports only those."
     )
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, for connections that sat in the pool at least PING_AFTER_IDLE_S."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")  # None: a new connection (info is per DBAPI one)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool replaces this connection (and every older one) and retries.
+                raise InvalidatePoolError("the server closed this pooled connection") from None
+            raise
 
 
 def _sqlite_engine(url: URL, for_migrations: bool) -> Engine:

@@ -20,7 +20,7 @@ from novamind_desktop.infrastructure.repositories.appointment_types import (
     SqlAppointmentTypeRepository,
 )
 from novamind_desktop.infrastructure.repositories.appointments import SqlAppointmentRepository
-from novamind_desktop.infrastructure.repositories.audit import SqlAuditLog
+from novamind_desktop.infrastructure.repositories.audit import SqlAuditLog, write_pending
 from novamind_desktop.infrastructure.repositories.opening_hours import SqlOpeningHoursRepository
 from novamind_desktop.infrastructure.repositories.patients import SqlPatientRepository
 from novamind_desktop.infrastructure.repositories.twins import SqlTwinRepository
@@ -83,7 +83,6 @@ class SqlAlchemyUnitOfWork:
         session = self._session_factory()
         session.info["actor"] = self.actor
         session.info["clock"] = self._clock
-        event.listen(session, "before_flush", _stamp)
         self._session = session
         self.patients = SqlPatientRepository(session, self._cipher)
         self.appointments = SqlAppointmentRepository(session, self._cipher)
@@ -124,7 +123,12 @@ class SqlAlchemyUnitOfWork:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: domain objects are built before commit, and nothing should
     # reload after it behind anyone's back.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    # Hooks for every session of this factory, registered once: event.listen on each new
+    # session cost more than a small lookup's query.
+    event.listen(factory, "before_flush", _stamp)
+    event.listen(factory, "before_commit", write_pending)
+    return factory
 
 
 def make_uow_factory(engine: Engine, cipher: FieldCipher, clock: Clock) -> UnitOfWorkFactory:

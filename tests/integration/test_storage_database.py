@@ -9,11 +9,12 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 from storage_samples import booking, new_patient, raw_row
 
-from novamind_desktop.infrastructure import migrations
+from novamind_desktop.infrastructure import database, migrations
 from novamind_desktop.infrastructure.database import (
     DatabaseUnreachable,
     check_reachable,
@@ -142,3 +143,32 @@ def test_database_url_comes_from_the_environment_or_the_user_data_folder(monkeyp
     assert describe(chosen) == "postgresql://a:***@h/db"
     with pytest.raises(DatabaseUnreachable, match="DATABASE_URL is not a valid"):
         database_url({"DATABASE_URL": "not a url"})
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(pg_url, monkeypatch):
+    """Used moments ago: handed out again without a ping. Idle PING_AFTER_IDLE_S or longer:
+    pinged first, and one the server dropped is replaced without the caller seeing an error."""
+    engine = make_engine(pg_url)
+    admin = create_engine(pg_url, poolclass=NullPool)
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    pid = "SELECT pg_backend_pid()"
+    try:
+        with engine.connect() as connection:
+            first = connection.exec_driver_sql(pid).scalar()
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(pid).scalar() == first
+        assert pings == []
+        with admin.connect() as connection:
+            assert connection.exec_driver_sql(
+                f"SELECT pg_terminate_backend({first}, 5000)"
+            ).scalar()
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)  # everything counts as idle
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(pid).scalar() != first
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
+        admin.dispose()

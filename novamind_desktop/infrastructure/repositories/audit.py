@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -29,17 +28,30 @@ def _to_domain(record: AuditEventRecord) -> AuditEvent:
 
 _FIRST = {"version": 1}
 _AUDIT_TABLE = AuditEventRecord.__table__  # Core: no ORM bookkeeping per row
+_INSERT = insert(_AUDIT_TABLE)  # built once: constructing it costs more than a lookup's query
+_LOG = "audit_log"  # the session.info key of the session's SqlAuditLog
+
+
+def write_pending(session: Session) -> None:
+    """The session's `before_commit` hook (unit_of_work registers it once for every session
+    it makes): its audit log's waiting events go in before the COMMIT."""
+    log = session.info.get(_LOG)
+    if log is not None:
+        log.write_pending()
 
 
 class SqlAuditLog:
     """Events wait in a list and reach the table in one multi-row INSERT just before the
     session commits (or before a query that should see them): a read that audits twenty
-    patients costs one statement, not twenty ORM objects through the unit of work."""
+    patients costs one statement, not twenty ORM objects through the unit of work.
+
+    The session must call write_pending(session) before it commits (unit_of_work's sessions
+    do, from a hook registered once rather than per session)."""
 
     def __init__(self, session: Session):
         self._session = session
         self._pending: list[dict[str, Any]] = []
-        sa_event.listen(session, "before_commit", self._write_pending)
+        session.info[_LOG] = self
 
     def record(self, event: AuditEvent) -> None:
         self._pending.append(
@@ -55,7 +67,7 @@ class SqlAuditLog:
             }
         )
 
-    def _write_pending(self, session: Session | None = None) -> None:
+    def write_pending(self) -> None:
         rows, self._pending = self._pending, []
         if not rows:
             return
@@ -63,7 +75,7 @@ class SqlAuditLog:
         by = self._session.info["actor"].username
         now = self._session.info["clock"].now()
         stamps = {"created_at": now, "updated_at": now, "created_by": by, "updated_by": by}
-        self._session.execute(insert(_AUDIT_TABLE), [row | stamps | _FIRST for row in rows])
+        self._session.execute(_INSERT, [row | stamps | _FIRST for row in rows])
 
     def query(
         self,
@@ -76,7 +88,7 @@ class SqlAuditLog:
         limit: int = 1000,
     ) -> list[AuditEvent]:
         """Newest first. `since` is inclusive, `until` exclusive."""
-        self._write_pending()
+        self.write_pending()
         query = select(AuditEventRecord)
         if user_id is not None:
             query = query.where(AuditEventRecord.user_id == user_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,16 +35,13 @@ EMAIL_INDEX_COLUMN = "patients.email"
 _TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
 
 # Built once: building an IN (...) clause per call costs more than running it.
-_BY_EMAIL_INDEX = select(PatientRecord).where(
-    PatientRecord.email_index.in_(bindparam("indexes", expanding=True))
+# Core rows of every column, no ORM objects: open_patient reads a row as it reads a record.
+_ROWS = select(PatientRecord.__table__)
+_BY_EMAIL_INDEX = _ROWS.where(
+    PatientRecord.__table__.c.email_index.in_(bindparam("indexes", expanding=True))
 )
-_DOB_CANDIDATES = select(PatientRecord.id, PatientRecord.date_of_birth).where(
-    PatientRecord.dob_bucket.in_(bindparam("buckets", expanding=True))
-)
-_BY_IDS_OLDEST_FIRST = (
-    select(PatientRecord)
-    .where(PatientRecord.id.in_(bindparam("ids", expanding=True)))
-    .order_by(PatientRecord.created_at, PatientRecord.id)
+_IN_DOB_BUCKETS = _ROWS.where(
+    PatientRecord.__table__.c.dob_bucket.in_(bindparam("buckets", expanding=True))
 )
 
 
@@ -74,8 +73,9 @@ def seal_patient(
     return record
 
 
-def open_patient(record: PatientRecord, cipher: FieldCipher) -> Patient:
-    """Decrypt a record into the domain Patient; DecryptionError names table, column, row."""
+def open_patient(record: PatientRecord | Row[Any], cipher: FieldCipher) -> Patient:
+    """Decrypt a record (or a Core row of every column) into the domain Patient;
+    DecryptionError names table, column, row."""
     sealer = RowSealer(cipher, TABLE)
     text = {name: sealer.open(name, record.id, getattr(record, name)) for name in _TEXT_FIELDS}
     details = PatientDetails(
@@ -140,29 +140,26 @@ class SqlPatientRepository:
         if not wanted:
             return None
         indexes = self._cipher.blind_indexes(EMAIL_INDEX_COLUMN, wanted)
-        records = self._session.scalars(_BY_EMAIL_INDEX, {"indexes": list(indexes)})
-        for record in records:
-            patient = open_patient(record, self._cipher)
+        for row in self._core_rows(_BY_EMAIL_INDEX, {"indexes": list(indexes)}):
+            patient = open_patient(row, self._cipher)
             if patient.details.email == wanted:  # rules out a (2^-128) index collision
                 return patient
         return None
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]:
-        """Only the DOB column of the bucket's rows is read and decrypted; the full record
-        (all fields decrypted) only for the rows whose DOB matches."""
+        """The bucket's rows in one statement (a few dozen at 100,000 patients): only their
+        DOB column is decrypted, every field only for the rows whose DOB matches. Oldest
+        record first."""
         buckets = self._cipher.dob_buckets(dob)
-        candidates = self._session.execute(_DOB_CANDIDATES, {"buckets": list(buckets)})
         sealer = RowSealer(self._cipher, TABLE)
         wanted = dob.isoformat()
         matches = [
-            row_id
-            for row_id, sealed in candidates
-            if sealer.open("date_of_birth", row_id, sealed) == wanted
+            row
+            for row in self._core_rows(_IN_DOB_BUCKETS, {"buckets": list(buckets)})
+            if sealer.open("date_of_birth", row.id, row.date_of_birth) == wanted
         ]
-        if not matches:
-            return []
-        records = self._session.scalars(_BY_IDS_OLDEST_FIRST, {"ids": matches})
-        return [open_patient(record, self._cipher) for record in records]
+        matches.sort(key=lambda row: (row.created_at, row.id))
+        return [open_patient(row, self._cipher) for row in matches]
 
     def list_all(self) -> list[Patient]:
         records = self._session.scalars(
@@ -196,6 +193,12 @@ class SqlPatientRepository:
 
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(PatientRecord)) or 0
+
+    def _core_rows(self, query: Select[Any], params: dict[str, Any]) -> list[Row[Any]]:
+        """A Core statement's rows. The Session autoflushes only before ORM statements, so
+        flush here (nothing to do when clean) for reads to see this unit of work's writes."""
+        self._session.flush()
+        return list(self._session.execute(query, params))
 
     # --- email uniqueness -----------------------------------------------------------------
 
