@@ -1,16 +1,16 @@
 """Importing patients and appointments from rows a file reader has already parsed.
 
-Each row is its own unit of work, so one bad row never costs the good ones. Importing the
+Patients go in a chunk of rows per unit of work (services/import_patients.py); appointments
+one row per unit of work. Either way one bad row never costs the good ones. Importing the
 same file twice changes nothing: a row already stored is counted, not duplicated. Reasons for
 refusal name the column and the problem, never the value (it may be PHI).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from enum import Enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -21,24 +21,24 @@ from novamind_desktop.domain.appointments import (
     validate_times,
 )
 from novamind_desktop.domain.audit import AuditAction
-from novamind_desktop.domain.errors import (
-    DomainError,
-    DuplicateEmail,
-    FieldError,
-    ValidationFailed,
-)
-from novamind_desktop.domain.patients import (
-    PATIENT_FIELDS,
-    Patient,
-    PatientDetails,
-    normalise_email,
-    validate_patient,
-)
+from novamind_desktop.domain.errors import DomainError, FieldError, ValidationFailed
+from novamind_desktop.domain.patients import normalise_email
 from novamind_desktop.domain.users import Actor, Permission, Role
 from novamind_desktop.services import appointment_rules as rules
 from novamind_desktop.services import audit_trail
-from novamind_desktop.services.audit_trail import APPOINTMENT, PATIENT
+from novamind_desktop.services.audit_trail import APPOINTMENT
+from novamind_desktop.services.import_patients import PatientImport
+from novamind_desktop.services.import_rows import (
+    ImportReport,
+    Outcome,
+    RefusedRow,
+    Rows,
+    invalid,
+    refuse_unknown_columns,
+)
 from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["APPOINTMENT_FIELDS", "ImportReport", "ImportService", "RefusedRow", "Rows"]
 
 APPOINTMENT_FIELDS: tuple[str, ...] = (
     "patient_email",
@@ -55,31 +55,6 @@ UTC_ZONE = ZoneInfo("UTC")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"", "false", "no", "n", "0"}
 
-Rows = Iterable[tuple[int, Mapping[str, str]]]  # (line number in the file, column -> text)
-
-
-@dataclass(frozen=True)
-class RefusedRow:
-    line: int
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    accepted: int = 0
-    already_present: int = 0
-    refused: list[RefusedRow] = field(default_factory=list)
-
-    @property
-    def exit_status(self) -> int:
-        """The command line's: 0 when every row was accepted (or already there), 1 otherwise."""
-        return 1 if self.refused else 0
-
-
-class _Outcome(Enum):
-    ACCEPTED = "accepted"
-    PRESENT = "already present"
-
 
 class ImportService:
     def __init__(
@@ -93,41 +68,30 @@ class ImportService:
         """Columns as in the patient CSV header; `date_of_birth` is ISO YYYY-MM-DD."""
         actor.require(Permission.WRITE_PATIENTS)
         today = self._clock.now().astimezone(self._tz).date()
-        return _run(rows, lambda line, row: self._patient(actor, line, row, today))
+        return PatientImport(self._uow, self._clock, actor, today).run(rows)
 
     def import_appointments(self, actor: Actor, rows: Rows) -> ImportReport:
         """Columns as in the appointment CSV header; `start`/`end` ISO 8601 with an offset."""
         actor.require(Permission.WRITE_APPOINTMENTS)
         return _run(rows, lambda line, row: self._appointment(actor, line, row))
 
-    def _patient(self, actor: Actor, line: int, row: Mapping[str, str], today: date) -> _Outcome:
-        _refuse_unknown_columns(row, PATIENT_FIELDS)
-        details = validate_patient(dict(row), today)
-        with self._uow(actor) as uow:
-            if _patient_stored(uow, details):
-                return _Outcome.PRESENT
-            patient = uow.patients.add(Patient(id=uuid4(), details=details))
-            self._audit(uow, actor, PATIENT, patient.id, line)
-            uow.commit()
-        return _Outcome.ACCEPTED
-
-    def _appointment(self, actor: Actor, line: int, row: Mapping[str, str]) -> _Outcome:
-        _refuse_unknown_columns(row, APPOINTMENT_FIELDS)
+    def _appointment(self, actor: Actor, line: int, row: Mapping[str, str]) -> Outcome:
+        refuse_unknown_columns(row, APPOINTMENT_FIELDS)
         wanted = _parse_appointment(row)
         with self._uow(actor) as uow:
             patient = uow.patients.find_by_email(wanted.patient_email)
             if patient is None:
-                raise _invalid("patient_email", "No patient has this email address.")
+                raise invalid("patient_email", "No patient has this email address.")
             clinician = uow.users.by_username(wanted.clinician_username)
             if clinician is None or clinician.role is not Role.CLINICIAN:
-                raise _invalid("clinician_username", "No clinician has this user name.")
+                raise invalid("clinician_username", "No clinician has this user name.")
             rules.appointment_type(uow, wanted.appointment_type)
             booked = uow.appointments.in_range(wanted.start, wanted.end, [clinician.id])
             if any(
                 (a.patient_id, a.start, a.end) == (patient.id, wanted.start, wanted.end)
                 for a in booked
             ):
-                return _Outcome.PRESENT
+                return Outcome.PRESENT
             if wanted.status in BLOCKING_STATUSES:
                 times = [(wanted.start, wanted.end)]
                 rules.refuse_clashes(uow, clinician.id, times, set(), self._tz)
@@ -149,14 +113,14 @@ class ImportService:
             stored = uow.appointments.add(appointment)
             self._audit(uow, actor, APPOINTMENT, stored.id, line)
             uow.commit()
-        return _Outcome.ACCEPTED
+        return Outcome.ACCEPTED
 
     def _audit(self, uow: UnitOfWork, actor: Actor, entity: str, ident: UUID, line: int) -> None:
         detail = f"line {line}"
         audit_trail.record(uow, self._clock, actor, AuditAction.IMPORT, entity, ident, detail)
 
 
-def _run(rows: Rows, import_row: Callable[[int, Mapping[str, str]], _Outcome]) -> ImportReport:
+def _run(rows: Rows, import_row: Callable[[int, Mapping[str, str]], Outcome]) -> ImportReport:
     report = ImportReport()
     for line, row in rows:
         try:
@@ -164,46 +128,11 @@ def _run(rows: Rows, import_row: Callable[[int, Mapping[str, str]], _Outcome]) -
         except DomainError as refused:
             report.refused.append(RefusedRow(line, str(refused)))
             continue
-        if outcome is _Outcome.ACCEPTED:
+        if outcome is Outcome.ACCEPTED:
             report.accepted += 1
         else:
             report.already_present += 1
     return report
-
-
-def _invalid(column: str, message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(column, message)])
-
-
-def _refuse_unknown_columns(row: Mapping[str, str], known: tuple[str, ...]) -> None:
-    unknown = sorted(set(row) - set(known))
-    if unknown:
-        raise ValidationFailed([FieldError(column, "Unknown column.") for column in unknown])
-
-
-def _patient_stored(uow: UnitOfWork, details: PatientDetails) -> bool:
-    """By email when there is one; otherwise by name and date of birth.
-
-    The name may differ (nicknames, spelling); an email already stored for someone born on
-    another day is a different person, and that row is refused with DuplicateEmail.
-    """
-    if details.email:
-        found = uow.patients.find_by_email(details.email)
-        if found is not None and found.details.date_of_birth != details.date_of_birth:
-            raise DuplicateEmail()
-        return found is not None
-    name = _name_key(details)
-    return any(
-        _name_key(p.details) == name
-        for p in uow.patients.find_by_date_of_birth(details.date_of_birth)
-    )
-
-
-def _name_key(details: PatientDetails) -> tuple[str, str]:
-    return (
-        " ".join(details.first_name.casefold().split()),
-        " ".join(details.last_name.casefold().split()),
-    )
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,18 @@ class PatientRepository(Protocol):
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]: ...
 
+    def add_many(self, patients: list[Patient]) -> None:
+        """Insert them all at once (a chunk of an import). Raises DuplicateEmail, keeping none
+        of them, if the database's unique index finds an email taken or given twice among
+        them; it checks the current key's blind index only, so look up with find_by_emails
+        (every key) first."""
+
+    def find_by_emails(self, emails: Iterable[str]) -> dict[str, Patient]:
+        """The stored patient of each email that has one, keyed by the normalised email."""
+
+    def find_by_dates_of_birth(self, dobs: Iterable[date]) -> list[Patient]:
+        """Every patient born on one of `dobs`, in no particular order."""
+
     def list_all(self) -> list[Patient]: ...
 
     def list_for_index(self) -> list[Patient]:

@@ -1,4 +1,7 @@
-"""ImportService: rows already parsed from a file, each in its own unit of work, idempotent."""
+"""ImportService: rows already parsed from a file; bad rows refused by line, idempotent.
+
+Chunks of patient rows and their fallback to one row at a time: test_import_chunks.py.
+"""
 
 from datetime import date, timedelta
 
@@ -75,18 +78,6 @@ def test_already_present_by_email_or_by_name_and_birthday(service, db, frontdesk
         ],
     )
     assert (report.accepted, report.already_present) == (1, 2)
-
-
-def test_a_row_failing_to_commit_is_refused_alone(service, db, frontdesk, uow_factory):
-    class Boom(Exception):
-        pass
-
-    db.commit_error = Boom()
-    with pytest.raises(Boom):  # not a domain error: the caller reports "nothing more done"
-        service.import_patients(frontdesk, [(2, ROW), (3, WALK_IN)])
-    assert db.patients == {}
-    report = service.import_patients(frontdesk, [(2, ROW), (3, WALK_IN)])
-    assert report.accepted == 2
 
 
 def _appointment_row(**changes):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from uuid import UUID
@@ -50,6 +51,21 @@ class FakePatientRepository:
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]:
         return [p for p in self.db.patients.values() if p.details.date_of_birth == dob]
+
+    def add_many(self, patients: list[Patient]) -> None:
+        emails = [normalise_email(p.details.email) for p in patients if p.details.email]
+        if len(set(emails)) < len(emails) or any(self._email_taken(p) for p in patients):
+            raise DuplicateEmail()  # before any is added: the real one keeps none of them
+        for patient in patients:
+            self.add(patient)
+
+    def find_by_emails(self, emails: Iterable[str]) -> dict[str, Patient]:
+        wanted = {normalise_email(email) for email in emails}
+        return {p.details.email: p for p in self.db.patients.values() if p.details.email in wanted}
+
+    def find_by_dates_of_birth(self, dobs: Iterable[date]) -> list[Patient]:
+        wanted = set(dobs)
+        return [p for p in self.db.patients.values() if p.details.date_of_birth in wanted]
 
     def list_all(self) -> list[Patient]:
         return list(self.db.patients.values())

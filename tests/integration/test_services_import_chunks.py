@@ -1,0 +1,181 @@
+"""The patient import in chunks on both databases: the rows of a chunk go in with one INSERT,
+decrypt to what was imported, carry their stamps and leave nothing readable in storage; a
+chunk the database refuses is rolled back and imported again one row at a time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from service_helpers import (
+    IMPORTED_PATIENTS,
+    OTHER_FORM,
+    PATIENT_FORM,
+    pause_before,
+    phi_in_storage,
+    raw_storage,
+    set_up_clinic,
+    watch_logs_for_phi,
+)
+from sqlalchemy import select
+
+from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.patients import PATIENT_FIELDS
+from novamind_desktop.infrastructure.records import PatientRecord
+from novamind_desktop.services.ports import UnitOfWork, UnitOfWorkFactory
+
+HENRIETTA, TIBERIUS = IMPORTED_PATIENTS
+WALK_IN = OTHER_FORM | {"email": ""}
+TAKEN = "Another patient already has this email address."
+
+
+@pytest.fixture(autouse=True)
+def logs_hold_no_phi(caplog):
+    yield from watch_logs_for_phi(caplog)
+
+
+@pytest.fixture
+def clinic(migrated_db, tmp_path):
+    yield from set_up_clinic(migrated_db, tmp_path)
+
+
+def numbered(*rows: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows as the CSV reader yields them (every header column; the header is line 1)."""
+    return [(line, {name: "" for name in PATIENT_FIELDS} | row) for line, row in enumerate(rows, 2)]
+
+
+def stored_last_names(clinic) -> list[str]:
+    """Oldest record first, as an export lists them."""
+    with clinic.db(clinic.admin) as uow:
+        return [p.details.last_name for p in uow.patients.list_all()]
+
+
+def import_lines(clinic) -> list[str]:
+    events = clinic.services.audit.query(clinic.admin, action=AuditAction.IMPORT)
+    return sorted(e.detail for e in events if e.entity == "patient")
+
+
+def test_a_chunk_is_stored_sealed_stamped_and_readable(clinic) -> None:
+    s, desk = clinic.services, clinic.frontdesk
+    report = s.imports.import_patients(desk, numbered(PATIENT_FORM, WALK_IN, TIBERIUS))
+    assert (report.accepted, report.already_present, report.refused) == (3, 0, [])
+
+    stored = s.patients.find_by_email(desk, PATIENT_FORM["email"])
+    assert stored.details.insurance_member_id == PATIENT_FORM["insurance_member_id"]
+    assert stored.details.emergency_contact_phone == "+447700900462"
+    assert stored.details.email == PATIENT_FORM["email"].lower()
+    (walk_in,) = s.patients.find_by_date_of_birth(desk, date(1992, 2, 29))
+    assert (walk_in.details.email, walk_in.details.last_name) == (None, WALK_IN["last_name"])
+    assert s.patients.get(desk, walk_in.id).details.phone == "+493055501234"
+
+    with clinic.db.engine.connect() as connection:
+        stamps = list(
+            connection.execute(
+                select(
+                    PatientRecord.created_by,
+                    PatientRecord.updated_by,
+                    PatientRecord.version,
+                    PatientRecord.active,
+                    PatientRecord.created_at,
+                    PatientRecord.updated_at,
+                ).order_by(PatientRecord.created_at)
+            )
+        )
+    assert {row[:4] for row in stamps} == {(desk.username, desk.username, 1, True)}
+    # The clock stands still: the rows are a microsecond apart, in the order of the file,
+    # so an export lists them as the file did.
+    now, tick = clinic.db.clock.now(), timedelta(microseconds=1)
+    assert [row[4:] for row in stamps] == [(now + n * tick, now + n * tick) for n in range(3)]
+    assert stored_last_names(clinic) == [
+        PATIENT_FORM["last_name"],
+        WALK_IN["last_name"],
+        TIBERIUS["last_name"],
+    ]
+    assert import_lines(clinic) == ["line 2", "line 3", "line 4"]
+
+    assert desk.username in raw_storage(clinic.db.url)  # control: plain text is found
+    assert phi_in_storage(clinic.db.url) == []
+
+
+class _EmailLookupMisses:
+    """A unit of work whose batched email lookup finds nobody, as if the patients it should
+    find had been stored by another desk just after it looked."""
+
+    def __init__(self, inner: UnitOfWork):
+        self._inner = inner
+
+    def __enter__(self) -> UnitOfWork:
+        uow = self._inner.__enter__()
+        patients = uow.patients
+
+        class Blind:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(patients, name)
+
+            def find_by_emails(self, emails: Any) -> dict[str, Any]:
+                return {}
+
+        uow.patients = Blind()  # type: ignore[assignment]
+        return uow
+
+    def __exit__(self, *exc: Any) -> None:
+        self._inner.__exit__(*exc)
+
+
+def first_email_lookup_misses(inner: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    opened: list[object] = []
+
+    def factory(actor: Any) -> UnitOfWork:
+        opened.append(actor)
+        uow = inner(actor)
+        return _EmailLookupMisses(uow) if len(opened) == 1 else uow  # type: ignore[return-value]
+
+    return factory
+
+
+def test_a_chunk_the_database_refuses_is_imported_again_row_by_row(clinic, caplog) -> None:
+    s, desk = clinic.services, clinic.frontdesk
+    s.imports.import_patients(desk, numbered(HENRIETTA))
+    blind = clinic.workstation(first_email_lookup_misses).services
+    rows = numbered(
+        PATIENT_FORM,
+        HENRIETTA | {"first_name": "Hetty"},  # stored: the UNIQUE index refuses the chunk
+        HENRIETTA | {"date_of_birth": "1970-01-01"},  # her email, someone else
+        OTHER_FORM | {"phone": ""},
+        WALK_IN,
+    )
+    report = blind.imports.import_patients(desk, rows)
+    assert "lines 2-6 failed together (DuplicateEmail)" in caplog.text
+    assert (report.accepted, report.already_present) == (2, 1)
+    assert [(r.line, r.reason) for r in report.refused] == [
+        (4, TAKEN),
+        (5, "phone: Phone number is required."),
+    ]
+    assert sorted(stored_last_names(clinic)) == sorted(
+        [HENRIETTA["last_name"], PATIENT_FORM["last_name"], WALK_IN["last_name"]]
+    )
+    assert import_lines(clinic) == ["line 2", "line 2", "line 6"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_patient_another_desk_stores_during_the_chunk_is_already_present(clinic, caplog) -> None:
+    """The other desk commits between the chunk's lookups and its INSERT: PostgreSQL's
+    UNIQUE index refuses the chunk, and the rows done one by one find her stored."""
+    s, desk, other_desk = clinic.services, clinic.frontdesk, clinic.frontdesk_2
+    registered = []
+
+    def other_desk_registers(_calls: int) -> None:
+        registered.append(s.patients.register(other_desk, PATIENT_FORM))
+
+    racing = clinic.workstation(pause_before("patients", "add_many", other_desk_registers))
+    rows = numbered(HENRIETTA, PATIENT_FORM | {"first_name": "Lina"}, WALK_IN)
+    report = racing.services.imports.import_patients(desk, rows)
+    assert len(registered) == 1
+    assert "lines 2-4 failed together (DuplicateEmail)" in caplog.text
+    assert (report.accepted, report.already_present, report.refused) == (2, 1, [])
+    found = s.patients.find_by_email(desk, PATIENT_FORM["email"])
+    assert (found.id, found.details.first_name) == (registered[0].id, PATIENT_FORM["first_name"])
+    assert len(stored_last_names(clinic)) == 3
+    assert import_lines(clinic) == ["line 2", "line 4"]
