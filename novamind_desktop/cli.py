@@ -104,8 +104,17 @@ def _count(text: str) -> int:
     return value
 
 
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The arguments. Starting the GUI (no arguments, or just --demo) skips building the
+    parser with all its commands: that start is timed up to the sign-in window."""
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given in ([], ["--demo"]):
+        return argparse.Namespace(demo=bool(given), command=None)
+    return build_parser().parse_args(given)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     if args.command == "keygen":
         from novamind_desktop.infrastructure.keys import generate_key
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from novamind_desktop.domain.maintenance import MigrationStatus
 from novamind_desktop.domain.users import Actor, Role, User
 from novamind_desktop.presenters.sign_in import failure_sentence
 from novamind_desktop.settings import StartupError
 from novamind_desktop.ui.style import APP_NAME, apply_style
 from novamind_desktop.ui.worker import QtTaskRunner
+
+if TYPE_CHECKING:
+    from novamind_desktop.domain.maintenance import MigrationStatus
 
 EXIT_STARTUP_FAILED = 2
 SETTINGS_ORGANISATION = "NOVAMIND"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from novamind_desktop.domain.users import User
 from novamind_desktop.presenters.sign_in import Accounts, SignInPresenter
 from novamind_desktop.presenters.tasks import TaskRunner
-from novamind_desktop.ui.style import icon
+from novamind_desktop.ui.style import window_icon
 
 
 def label(text: str, name: str = "", wrap: bool = True) -> QLabel:
@@ -31,12 +31,33 @@ def label(text: str, name: str = "", wrap: bool = True) -> QLabel:
     return widget
 
 
+class ErrorLabel(QLabel):
+    """Where a form says what went wrong. Its room is kept, so the form never jumps.
+
+    The text sits at the top left. That alignment is set with the first message rather than
+    at construction: an empty label looks the same either way, and the sign-in window then
+    paints before PySide6 builds its `Qt` namespace of enums (tens of milliseconds).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setObjectName("error")
+        self.setWordWrap(True)
+        self.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
+        self._aligned = False
+
+    def setText(self, text: str) -> None:
+        if text and not self._aligned:
+            from PySide6.QtCore import Qt
+
+            self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            self._aligned = True
+        super().setText(text)
+
+
 def error_label() -> QLabel:
-    """Where a form says what went wrong. Its room is kept, so the form never jumps."""
-    widget = label("", "error")
-    widget.setMinimumHeight(2 * widget.fontMetrics().lineSpacing())
-    widget.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    return widget
+    """An ErrorLabel: empty, two lines high, top-left aligned once it holds a message."""
+    return ErrorLabel()
 
 
 def demo_credentials(accounts: Sequence[Any]) -> list[tuple[str, str, str]]:
@@ -78,7 +99,7 @@ class SignInDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle("Sign in — NOVAMIND Desktop" + (" — DEMO" if demo_accounts else ""))
-        self.setWindowIcon(icon("logo"))
+        self.setWindowIcon(window_icon())
         self.setMinimumWidth(420)
         self._demo: dict[str, str] = {}
         self.username = QLineEdit()
@@ -117,7 +138,7 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.username.setFocus()  # Qt.FocusReason.OtherFocusReason
 
     def _demo_banner(self, accounts: Sequence[Any]) -> QLabel:
         banner = label(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from novamind_desktop.paths import resources_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
 
 APP_NAME = "NOVAMIND Desktop"
 
@@ -39,9 +41,24 @@ def icon(name: str) -> QIcon:
     return result
 
 
+@cache
+def window_icon() -> QIcon:
+    """The logo for title bars and the task bar. Qt's SVG icon engine draws it at the size
+    the window system asks for, when it asks, so nothing is rendered (and no painting class
+    is loaded) before the sign-in window first paints."""
+    path = _resources() / "icons" / "logo.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
 def _render(svg: bytes, size: int) -> QPixmap:
+    # Imported here: PySide6 builds these classes (and QtSvg) on first use, which the
+    # sign-in window does not need.
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+    from PySide6.QtSvg import QSvgRenderer
+
     pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
+    pixmap.fill(QColor(0, 0, 0, 0))  # transparent; Qt.GlobalColor would load all of `Qt`
     painter = QPainter(pixmap)
     QSvgRenderer(QByteArray(svg)).render(painter)
     painter.end()
@@ -60,5 +77,5 @@ def stylesheet() -> str:
 def apply_style(app: QApplication) -> None:
     """Fusion draws the same on every platform; the stylesheet adds the clinic's colours."""
     app.setStyle("Fusion")
-    app.setWindowIcon(icon("logo"))
+    app.setWindowIcon(window_icon())
     app.setStyleSheet(stylesheet())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from novamind_desktop.domain.users import Role
 from novamind_desktop.ui.first_admin import FirstAdminDialog
@@ -49,6 +50,8 @@ def test_wrong_password_then_lockout(qtbot, accounts, task_runner, screenshot):
         qtbot.waitUntil(lambda n=attempt + 1: dialog.presenter.failures == n)
         assert dialog.error.text() == "Unknown user name or wrong password."
         assert dialog.password.text() == ""
+    top_left = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+    assert dialog.error.alignment() == top_left  # the message sits where the form left room
     type_and_enter(qtbot, dialog, "maria", "correct horse battery")
     qtbot.waitUntil(lambda: "locked" in dialog.error.text())
     screenshot(dialog, "shell_sign_in_locked")
@@ -71,7 +74,7 @@ def test_demo_accounts_are_listed(qtbot, accounts, task_runner, screenshot):
     demo = [("frontdesk", "demo-frontdesk", "frontdesk"), ("admin", "demo-admin", "admin")]
     dialog = sign_in_dialog(qtbot, accounts, task_runner, demo_accounts=demo)
     assert "DEMO" in dialog.windowTitle()
-    banner = dialog.findChild(type(dialog.error), "demoBanner")
+    banner = dialog.findChild(QLabel, "demoBanner")
     assert "demo-frontdesk" in banner.text()
     screenshot(dialog, "shell_sign_in_demo")
 
