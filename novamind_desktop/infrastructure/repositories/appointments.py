@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,16 +18,12 @@ from novamind_desktop.domain.appointments import (
     MAX_DURATION,
     Appointment,
     AppointmentStatus,
-    AppointmentType,
 )
 from novamind_desktop.domain.errors import NotFound, SlotTaken, StaleRecord
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import (
     NO_OVERLAP_CONSTRAINT,
     AppointmentRecord,
-    AppointmentTypeRecord,
-    PatientRecord,
-    UserRecord,
 )
 from novamind_desktop.infrastructure.repositories._base import (
     RowSealer,
@@ -35,46 +31,12 @@ from novamind_desktop.infrastructure.repositories._base import (
     guarded_write,
     sqlstate,
 )
-from novamind_desktop.infrastructure.repositories.patients import open_full_name
+from novamind_desktop.infrastructure.repositories.appointment_book import read_book
 from novamind_desktop.services.ports import BookRow
 
 TABLE = "appointments"
 _EXCLUSION_VIOLATION = "23P01"
 _BLOCKING = tuple(status.value for status in BLOCKING_STATUSES)
-
-
-def _book_query() -> Select[tuple]:
-    """The appointment book in one statement, built once: the grid's columns of the
-    appointments overlapping [:start, :end) (bounded below by MAX_DURATION, as in
-    _overlapping), the sealed patient names, the clinician's name and the type. Neither notes
-    nor cancellation reason is read: the grid shows neither, and get() audits reading them."""
-    a = AppointmentRecord.__table__.c
-    p, u, k = PatientRecord.__table__, UserRecord.__table__, AppointmentTypeRecord.__table__
-    joined = (
-        AppointmentRecord.__table__.outerjoin(p, p.c.id == a.patient_id)
-        .outerjoin(u, u.c.id == a.clinician_id)
-        .outerjoin(k, k.c.name == a.appointment_type)
-    )
-    grid = (a.id, a.patient_id, a.clinician_id, a.start_at, a.end_at, a.appointment_type)
-    more = (a.status, a.virtual, a.location, a.series_id, a.status_changed_at)
-    names = (a.status_changed_by, a.version, p.c.first_name, p.c.last_name, u.c.display_name)
-    kind = (k.c.id.label("type_id"), k.c.default_minutes, k.c.colour)
-    return (
-        select(*grid, *more, *names, *kind)
-        .select_from(joined)
-        .where(
-            a.start_at > bindparam("low"),
-            a.start_at < bindparam("end"),
-            a.end_at > bindparam("start"),
-        )
-        .order_by(a.start_at, a.id)
-    )
-
-
-_BOOK = _book_query()
-_BOOK_OF = _BOOK.where(
-    AppointmentRecord.__table__.c.clinician_id.in_(bindparam("clinicians", expanding=True))
-)
 
 
 def seal_appointment(
@@ -179,26 +141,7 @@ class SqlAppointmentRepository:
     def for_book(
         self, start: datetime, end: datetime, clinician_ids: Iterable[UUID] | None = None
     ) -> list[BookRow]:
-        """One query, Core rows (no ORM objects), only the patient names decrypted."""
-        params: dict[str, object] = {"low": start - MAX_DURATION, "start": start, "end": end}
-        query = _BOOK
-        if clinician_ids is not None:
-            query, params["clinicians"] = _BOOK_OF, list(clinician_ids)
-        types: dict[str, AppointmentType | None] = {}
-        rows = []
-        for row in self._session.execute(query, params):
-            kind = types.get(row.appointment_type, _UNSEEN)
-            if kind is _UNSEEN:
-                kind = types[row.appointment_type] = _type_of(row)
-            rows.append(
-                BookRow(_grid_appointment(row), self._patient_name(row), row.display_name, kind)
-            )
-        return rows
-
-    def _patient_name(self, row: Row) -> str | None:
-        if row.first_name is None and row.last_name is None:  # no such patient row
-            return None
-        return open_full_name(self._cipher, row.patient_id, row.first_name, row.last_name)
+        return read_book(self._session, self._cipher, start, end, clinician_ids)
 
     def for_patient(self, patient_id: UUID) -> list[Appointment]:
         return self._all(
@@ -315,30 +258,3 @@ class SqlAppointmentRepository:
                 appointment.end,
                 [other.id for other in clash],
             ) from None
-
-
-_UNSEEN = AppointmentType(UUID(int=0), "", 1, "")  # a marker: this type not looked at yet
-
-
-def _type_of(row: Row) -> AppointmentType | None:
-    if row.type_id is None:
-        return None
-    return AppointmentType(row.type_id, row.appointment_type, row.default_minutes, row.colour)
-
-
-def _grid_appointment(row: Row) -> Appointment:
-    return Appointment(
-        id=row.id,
-        patient_id=row.patient_id,
-        clinician_id=row.clinician_id,
-        start=row.start_at,
-        end=row.end_at,
-        appointment_type=row.appointment_type,
-        status=AppointmentStatus(row.status),
-        virtual=row.virtual,
-        location=row.location,
-        series_id=row.series_id,
-        status_changed_at=row.status_changed_at,
-        status_changed_by=row.status_changed_by,
-        version=row.version,
-    )
