@@ -148,6 +148,7 @@ class Session(QObject):
         if self.main_window is not None:  # signed out: the next user gets fresh pages
             self.main_window.deleteLater()
             self.main_window = None
+            self.runner.request_full_collection()  # free the session's cycles while quiet
         accounts = self.context.demo_accounts if self.demo and not opening else ()
         label = "" if opening else self.context.database_label
         dialog = SignInDialog(self._users, self.runner, label, accounts, opening=opening)
@@ -212,8 +213,17 @@ class Session(QObject):
         )
         window.session_ended.connect(self.sign_in)
         window.quit_requested.connect(lambda: self.finished.emit(0))
+        window.locked_changed.connect(self._locked)
+        self.runner.cancel_full_collection()  # someone is working: no long walk now
         self.main_window = window
         self._show(window)
+
+    def _locked(self, locked: bool) -> None:
+        """The idle lock is a quiet moment for the full garbage collection (ui/worker.py)."""
+        if locked:
+            self.runner.request_full_collection()
+        else:
+            self.runner.cancel_full_collection()
 
 
 def app_settings(demo: bool) -> QSettings:

@@ -14,13 +14,18 @@ and a GUI-thread timer collects instead (pyqtgraph's GarbageCollector does the s
 are likewise only ever released on the GUI thread.
 
 A collection holds the GIL, so it stalls the GUI whichever thread runs it, for as long as it
-takes to walk its generations. The timer therefore only ever collects the young generations
-(bounded work, well under a frame). When the oldest generation is due, the long-lived heap
-(the search index, a large list a job is loading) is frozen instead, which is O(1) and takes
-it out of every later walk. A frozen object whose reference count drops is still freed at
-once; only reference cycles among frozen objects wait for the full collection, which runs
-on the GUI thread when the worker has been idle for a while and the frozen heap has grown by
-a quarter since the last one (CPython's own rule for its full collections), then refreezes.
+takes to walk its generations (about a microsecond per object and reference). So:
+- when the runner starts, everything start-up built (modules, Qt wrappers) is frozen: it
+  leaves every later walk;
+- a GUI-thread timer collects only the young generations, and only while they are small
+  (WALK_BUDGET); while a job runs, and allocates fast, it looks every BUSY_INTERVAL_MS so
+  they stay small. A larger young heap (the search index, a large list a job is loading) is
+  frozen instead, which is O(1);
+- a frozen object whose reference count drops is still freed at once. Only reference cycles
+  among frozen objects wait for a full collection, which walks the whole heap (hundreds of
+  milliseconds with a large clinic's search index) and so runs only when someone asked for
+  one at a quiet moment (request_full_collection: the idle lock came on, a user signed out)
+  and the worker has then been idle for QUIET_MS_BEFORE_FULL; still on the GUI thread.
 """
 
 from __future__ import annotations
@@ -62,30 +67,36 @@ class _GuiThreadCollector(QObject):
     """Runs the cyclic garbage collector on the GUI thread only, without stalling a frame."""
 
     users = 0
-    WALK_BUDGET = 20_000  # objects a collection on the GUI thread may walk (a few ms)
-    IDLE_MS_BEFORE_FULL = 2_000  # no job queued or running for this long before a full walk
-    GROWTH_BEFORE_FULL = 0.25  # frozen heap growth that makes a full collection worthwhile
+    WALK_BUDGET = 5_000  # objects a collection on the GUI thread may walk (a few ms)
+    BUSY_INTERVAL_MS = 25  # a job allocates fast: look often, so each walk stays short
+    IDLE_INTERVAL_MS = 100
+    QUIET_MS_BEFORE_FULL = 1_000  # a requested full collection waits for an idle worker
 
-    def __init__(
-        self, parent: QObject, busy: Callable[[], bool] = lambda: False, interval_ms: int = 100
-    ):
+    def __init__(self, parent: QObject, busy: Callable[[], bool] = lambda: False):
         super().__init__(parent)
         self._busy = busy
-        self._interval_ms = interval_ms
-        self._idle_ms = 0
+        self._quiet_ms = 0
+        self._full_requested = False
         self._young_runs = self._middle_runs = 0  # collections since the older one
         self._middle_size = 0  # at most this many objects sit in generation 1
-        self._frozen_after_full = gc.get_freeze_count()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)
-        self._timer.start(interval_ms)
+        self._timer.start(self.IDLE_INTERVAL_MS)
+        if _GuiThreadCollector.users == 0:
+            gc.disable()
+            self._freeze()  # start-up's modules and objects are long-lived
         _GuiThreadCollector.users += 1
-        gc.disable()
+
+    def busy_changed(self, jobs: int) -> None:
+        """Look more often while jobs run (called by the runner as jobs come and go)."""
+        interval = self.BUSY_INTERVAL_MS if jobs else self.IDLE_INTERVAL_MS
+        if self._timer.isActive() and self._timer.interval() != interval:
+            self._timer.setInterval(interval)
 
     def collect(self) -> None:
         self._collect_young()
-        self._idle_ms = 0 if self._busy() else self._idle_ms + self._interval_ms
-        if self._idle_ms >= self.IDLE_MS_BEFORE_FULL and self._frozen_heap_grew():
+        self._quiet_ms = 0 if self._busy() else self._quiet_ms + self._timer.interval()
+        if self._full_requested and self._quiet_ms >= self.QUIET_MS_BEFORE_FULL:
             self.full_collection()
 
     def _collect_young(self) -> None:
@@ -109,17 +120,25 @@ class _GuiThreadCollector(QObject):
         gc.freeze()
         self._young_runs = self._middle_runs = self._middle_size = 0
 
-    def _frozen_heap_grew(self) -> bool:
-        frozen = gc.get_freeze_count()
-        return frozen - self._frozen_after_full > self.GROWTH_BEFORE_FULL * self._frozen_after_full
+    def request_full_collection(self) -> None:
+        """Free the cycles among frozen objects once the worker has been idle for a while."""
+        self._full_requested = True
+
+    def cancel_full_collection(self) -> None:
+        """Someone is back (the lock went off, a user signed in): no long walk now."""
+        self._full_requested = False
+
+    @property
+    def full_requested(self) -> bool:
+        return self._full_requested
 
     def full_collection(self) -> None:
-        """Free cycles among frozen objects; only when idle, as it walks the whole heap."""
+        """Walk the whole heap: only at a quiet moment, as it takes as long as the heap is big."""
+        self._full_requested = False
         gc.unfreeze()
         gc.collect(2)
         self._freeze()
-        self._frozen_after_full = gc.get_freeze_count()
-        self._idle_ms = 0
+        self._quiet_ms = 0
 
     def stop(self) -> None:
         if self._timer.isActive():
@@ -214,11 +233,24 @@ class QtTaskRunner(QObject):
         self._worker.finished.connect(self._deliver)
         self._worker.progressed.connect(self._progress)
         self._collector = _GuiThreadCollector(self, busy=lambda: bool(self._jobs))
+        self.busy_changed.connect(self._collector.busy_changed)
         self._thread.start()
 
     @property
     def busy(self) -> int:
         return len(self._jobs)
+
+    def request_full_collection(self) -> None:
+        """A quiet moment (screen locked, user signed out): free the cycles among long-lived
+        objects once the worker has been idle for a second. See the module docstring."""
+        self._collector.request_full_collection()
+
+    def cancel_full_collection(self) -> None:
+        self._collector.cancel_full_collection()
+
+    @property
+    def full_collection_pending(self) -> bool:
+        return self._collector.full_requested
 
     def submit(
         self,

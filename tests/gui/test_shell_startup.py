@@ -238,3 +238,25 @@ def test_demo_accounts_appear_once_the_demo_clinic_has_opened(
     qtbot.waitUntil(lambda: isinstance(session.window, MainWindow), timeout=10_000)
     qtbot.addWidget(session.window)
     assert "DEMO" in session.window.windowTitle()
+
+
+def test_locking_and_signing_out_ask_for_the_full_garbage_collection(qtbot, task_runner, qsettings):
+    task_runner._collector.QUIET_MS_BEFORE_FULL = 60_000  # keep the request visible
+    accounts = FakeAccounts()
+    accounts.add("maria", "maria's password", Role.FRONTDESK)
+    session = make_session(qtbot, task_runner, qsettings, accounts)
+    sign_in(qtbot, session, "maria", "maria's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    window = session.window
+    assert not task_runner.full_collection_pending
+    window.lock_now()
+    assert task_runner.full_collection_pending  # nobody is looking: a quiet moment
+    window.lock.unlock()
+    assert not task_runner.full_collection_pending  # someone is back: no long walk
+    window.sign_out()
+    qtbot.waitUntil(lambda: session.main_window is None)
+    assert task_runner.full_collection_pending
+    sign_in(qtbot, session, "maria", "maria's password")
+    qtbot.waitUntil(lambda: isinstance(session.window, MainWindow))
+    qtbot.addWidget(session.window)
+    assert not task_runner.full_collection_pending
