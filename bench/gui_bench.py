@@ -90,6 +90,8 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
         beats=result["beats"],
         imported=ctx.import_patients,
         gc_max_pause_ms=result["gc_max_pause_ms"],
+        gc_max_pause_cpu_ms=result["gc_max_pause_cpu_ms"],
+        gc_setup_max_pause_ms=result["gc_setup_max_pause_ms"],
         gc_max_pause_on_gui_thread=result["gc_max_pause_on_gui_thread"],
         gc_full_collections=result["gc_full_collections"],
         **jobs,
