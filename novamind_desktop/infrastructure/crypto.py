@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -27,6 +29,11 @@ FORMAT_V1 = 0x01
 _HEADER = 5
 _NONCE = 12
 _TAG = 16
+_SEALED = _HEADER + _NONCE  # where the ciphertext starts
+_HEADER_OF = itemgetter(slice(0, _HEADER))
+_NONCE_OF = itemgetter(slice(_HEADER, _SEALED))
+_SEALED_OF = itemgetter(slice(_SEALED, None))
+_COLUMN_PIECE = 512  # values decrypted in one C-level map (~0.5-1 ms)
 DOB_BUCKET_BITS = 12
 
 
@@ -129,6 +136,77 @@ class FieldCipher:
                 "the value was altered, truncated or copied from another row or column",
             ) from None
         return plain.decode("utf-8")
+
+    def decrypt_column(
+        self,
+        table: str,
+        column: str,
+        row_ids: Sequence[bytes],
+        blobs: Sequence[bytes | None],
+    ) -> list[str | None]:
+        """decrypt() of one column for many rows (the search index opens 500,000 values):
+        the same AAD, checks and errors. `row_ids` are the rows' UUIDs as 16 bytes
+        (UUID.bytes), in the order of `blobs`.
+
+        Values sealed under one key are opened by C-level map() over a few hundred at a time:
+        no Python bytecode per value, and no single call holds the interpreter lock for more
+        than a millisecond or so. Anything unusual (mixed keys mid-rotation, a short or
+        unknown value, a failed tag) is opened one by one with decrypt(), which names the
+        row that fails."""
+        if len(row_ids) != len(blobs):
+            raise ValueError("decrypt_column needs one row id per value")
+        if None in blobs:  # NULLs stay None; the others are opened together
+            present = [i for i, blob in enumerate(blobs) if blob is not None]
+            sealed = [blob for blob in blobs if blob is not None]
+            texts = self._decrypt_present(table, column, [row_ids[i] for i in present], sealed)
+            opened: list[str | None] = [None] * len(blobs)
+            for i, text in zip(present, texts, strict=True):
+                opened[i] = text
+            return opened
+        return list(self._decrypt_present(table, column, row_ids, blobs))  # type: ignore[arg-type]
+
+    def _decrypt_present(
+        self, table: str, column: str, row_ids: Sequence[bytes], blobs: Sequence[bytes]
+    ) -> list[str]:
+        opened: list[str] = []
+        for start in range(0, len(blobs), _COLUMN_PIECE):
+            ids = row_ids[start : start + _COLUMN_PIECE]
+            sealed = blobs[start : start + _COLUMN_PIECE]
+            opened += self._open_alike(table, column, ids, sealed) or [
+                self._decrypt_one(table, column, raw, blob)
+                for raw, blob in zip(ids, sealed, strict=True)
+            ]
+        return opened
+
+    def _decrypt_one(self, table: str, column: str, row_id: bytes, blob: bytes) -> str:
+        plain = self.decrypt(table, column, UUID(bytes=bytes(row_id)), blob)
+        assert plain is not None  # blob is not None
+        return plain
+
+    def _open_alike(
+        self, table: str, column: str, row_ids: Sequence[bytes], blobs: Sequence[bytes]
+    ) -> list[str] | None:
+        """The plaintexts if every value is well-formed, under one configured key and
+        authentic; None if anything is off (the caller then opens them one by one)."""
+        headers = set(map(_HEADER_OF, blobs))
+        if len(headers) != 1 or min(map(len, blobs)) < _SEALED + _TAG:
+            return None
+        header = bytes(headers.pop())
+        if header[0] != FORMAT_V1 or header[1:] not in self._by_id:
+            return None
+        aead, prefix = self._opener(header[1:], table, column)
+        try:
+            plain = list(
+                map(
+                    aead.decrypt,
+                    map(_NONCE_OF, blobs),
+                    map(_SEALED_OF, blobs),
+                    map(prefix.__add__, row_ids),
+                )
+            )
+        except InvalidTag:
+            return None
+        return list(map(bytes.decode, plain))
 
     def needs_rotation(self, blob: bytes | None) -> bool:
         return blob is not None and bytes(blob)[1:_HEADER] != self.current_key_id

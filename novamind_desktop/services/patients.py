@@ -21,6 +21,7 @@ from novamind_desktop.services import audit_trail
 from novamind_desktop.services.audit_trail import PATIENT, PATIENT_INDEX
 from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.services.search_records import IndexedPatient
 from novamind_desktop.services.search_text import normalise
 
 # Workstation clocks differ a little; re-reading a few seconds twice costs nothing.
@@ -217,8 +218,9 @@ class PatientService:
         self._index_loaded_at = now
         return self._index
 
-    def all_for_index(self, actor: Actor) -> list[Patient]:
-        """Every patient, for building the search index (audited once, with the count)."""
+    def all_for_index(self, actor: Actor) -> list[IndexedPatient]:
+        """Every patient as the search index holds them (PatientSearchIndex.build), oldest
+        first; audited once, with the count."""
         actor.require(Permission.READ_PATIENTS)
         with self._uow(actor) as uow:
             patients = uow.patients.list_for_index()

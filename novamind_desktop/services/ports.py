@@ -18,6 +18,7 @@ from novamind_desktop.domain.clinic import OpeningHours
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.domain.twins import DigitalTwin
 from novamind_desktop.domain.users import Actor, User
+from novamind_desktop.services.search_records import IndexedPatient
 
 
 class PatientRepository(Protocol):
@@ -50,9 +51,9 @@ class PatientRepository(Protocol):
 
     def list_all(self) -> list[Patient]: ...
 
-    def list_for_index(self) -> list[Patient]:
-        """Every patient with only the search index's fields (names, date of birth, phone,
-        email, active) filled in; the other details read as empty. Cheaper than list_all."""
+    def list_for_index(self) -> list[IndexedPatient]:
+        """Every patient as the search index holds them (names, date of birth, phone, email,
+        active; nothing else decrypted), in list_all's order. Much cheaper than list_all."""
 
     def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
         """Patient.full_name of each existing patient among `patient_ids` (for schedules)."""

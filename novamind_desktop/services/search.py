@@ -7,129 +7,44 @@ Names and emails live in sorted arrays of "token\\0sort-name\\0slot" keys, so a 
 two bisects and the matches come out already ranked (an exact word first, then longer words,
 then by surname). Phone digits sit in one string that str.find scans in C. Dates of birth
 are a dict. Searching 100,000 patients takes about a millisecond.
+
+build() prepares everything aside and swaps it in under the lock, so searches on the GUI
+thread never wait for a build; no step of it holds the interpreter lock for long (see
+search_keys and search_records).
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import NamedTuple
+from datetime import datetime
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
+from novamind_desktop.services.search_entries import (
+    Contents,
+    Entry,
+    PhoneBlob,
+    SearchHit,
+    email_key,
+    indexed,
+    make_entry,
+    name_key,
+    phone_key,
+)
+from novamind_desktop.services.search_records import IndexedPatient
 from novamind_desktop.services.search_text import (
     DEFAULT_DATE_FORMATS,
     Term,
-    name_tokens,
     normalise,
-    normalise_word,
     parse_query,
     phone_digits,
     phone_variants,
 )
 
-__all__ = ["DEFAULT_DATE_FORMATS", "PatientSearchIndex", "SearchHit", "normalise"]
-
-_TOP = "\U0010ffff"  # sorts after every character a key can hold
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    patient_id: UUID
-    full_name: str
-    date_of_birth: date
-    phone: str
-    email: str | None
-    next_appointment: datetime | None = None
-    active: bool = True
-
-
-class _Entry(NamedTuple):  # a tuple: 100,000 of them are built in a fraction of a second
-    slot: int
-    patient: Patient
-    upcoming: datetime | None
-    sort_name: str
-    tokens: tuple[str, ...]
-    email: str  # lower case, "" when none
-    phone: str  # digits only
-
-    @property
-    def patient_id(self) -> UUID:
-        return self.patient.id
-
-    @property
-    def date_of_birth(self) -> date:
-        return self.patient.details.date_of_birth
-
-    def hit(self) -> SearchHit:
-        d = self.patient.details
-        return SearchHit(
-            self.patient.id,
-            d.full_name,
-            d.date_of_birth,
-            d.phone,
-            d.email,
-            self.upcoming,
-            self.patient.active,
-        )
-
-
-@dataclass(frozen=True)
-class _PhoneBlob:
-    text: str  # every patient's phone digits, "|" between them
-    offsets: list[int]
-    slots: list[int]
-
-
-# One C-level sort of 300k keys holds the interpreter lock for ~100-300 ms, freezing the GUI
-# thread while the worker builds the index. Sorting pieces and merging them in Python lets
-# the GUI thread in between; the order is the same (stable, ties by position).
-_SORT_PIECE = 20_000
-
-
-def _stable_order(keys: list[str]) -> list[int]:
-    """Indices of `keys` in sorted order, ties in their original order."""
-    key = keys.__getitem__  # strings sort fast; tuples don't
-    if len(keys) <= _SORT_PIECE:
-        return sorted(range(len(keys)), key=key)
-    pieces = [
-        sorted(range(start, min(start + _SORT_PIECE, len(keys))), key=key)
-        for start in range(0, len(keys), _SORT_PIECE)
-    ]
-    return list(heapq.merge(*pieces, key=key))
-
-
-class _SortedKeys:
-    """Parallel sorted arrays of keys and the slot each key belongs to."""
-
-    def __init__(self, keys: list[str] | None = None, slots: list[int] | None = None):
-        keys, slots = keys or [], slots or []
-        order = _stable_order(keys)
-        self.keys = [keys[i] for i in order]
-        self.slots = [slots[i] for i in order]
-
-    def insert(self, key: str, slot: int) -> None:
-        i = bisect_left(self.keys, key)
-        self.keys.insert(i, key)
-        self.slots.insert(i, slot)
-
-    def delete(self, key: str) -> None:
-        i = bisect_left(self.keys, key)
-        if i < len(self.keys) and self.keys[i] == key:
-            del self.keys[i]
-            del self.slots[i]
-
-    def prefix_range(self, prefix: str) -> range:
-        return range(bisect_left(self.keys, prefix), bisect_left(self.keys, prefix + _TOP))
-
-
-def _next_time(value: Appointment | datetime | None) -> datetime | None:
-    return value.start if isinstance(value, Appointment) else value
+__all__ = ["DEFAULT_DATE_FORMATS", "IndexedPatient", "PatientSearchIndex", "SearchHit", "normalise"]
 
 
 class PatientSearchIndex:
@@ -138,17 +53,33 @@ class PatientSearchIndex:
     def __init__(self, date_formats: Sequence[str] = DEFAULT_DATE_FORMATS):
         self.date_formats = tuple(date_formats)
         self._lock = threading.RLock()
-        self._reset()
+        self._use(Contents.empty())
 
-    def _reset(self) -> None:
-        self._entries: dict[int, _Entry] = {}
-        self._slot_of: dict[UUID, int] = {}
-        self._next_slot = 0
-        self._names = _SortedKeys()
-        self._emails = _SortedKeys()
-        self._phone_keys = _SortedKeys()
-        self._by_dob: dict[date, set[int]] = {}
-        self._phones: _PhoneBlob | None = None  # rebuilt lazily after a change
+    def _use(self, contents: Contents) -> None:
+        self._entries = contents.entries
+        self._slot_of = contents.slot_of
+        self._next_slot = len(contents.entries)
+        self._names = contents.names
+        self._emails = contents.emails
+        self._phone_keys = contents.phone_keys
+        self._by_dob = contents.by_dob
+        self._phones = contents.phones  # rebuilt lazily after a change
+
+    def _contents(self) -> Contents:
+        return Contents(
+            self._entries,
+            self._slot_of,
+            self._names,
+            self._emails,
+            self._phone_keys,
+            self._by_dob,
+            self._phones,
+        )
+
+    def __del__(self) -> None:
+        # Dropped on the worker (a replaced or temporary index): let go in pieces there too.
+        if hasattr(self, "_phones"):
+            self._contents().release()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -160,39 +91,26 @@ class PatientSearchIndex:
 
     def build(
         self,
-        patients: Iterable[Patient],
+        patients: Iterable[IndexedPatient | Patient],
         next_appointments: Mapping[UUID, Appointment | datetime] | None = None,
     ) -> None:
         """Replace the whole index (after sign-in)."""
-        upcoming = next_appointments or {}
+        fresh = Contents.built(patients, next_appointments or {})
         with self._lock:
-            self._reset()
-            for patient in patients:
-                entry = self._entry(patient, _next_time(upcoming.get(patient.id)))
-                self._entries[entry.slot] = entry
-                self._slot_of[patient.id] = entry.slot
-                self._by_dob.setdefault(entry.date_of_birth, set()).add(entry.slot)
-            entries = self._entries.values()
-            self._names = _SortedKeys(
-                [_name_key(t, e) for e in entries for t in e.tokens],
-                [e.slot for e in entries for _ in e.tokens],
-            )
-            with_email = [e for e in entries if e.email]
-            self._emails = _SortedKeys(
-                [_email_key(e) for e in with_email], [e.slot for e in with_email]
-            )
-            self._phone_keys = _SortedKeys(
-                [_phone_key(e) for e in entries], [e.slot for e in entries]
-            )
+            old = self._contents()
+            self._use(fresh)
+        old.release()
 
-    def upsert(self, patient: Patient) -> None:
+    def upsert(self, patient: Patient | IndexedPatient) -> None:
         """Add or refresh one patient, keeping their next appointment."""
+        listed = indexed(patient)
         with self._lock:
-            old = self._slot_of.get(patient.id)
+            old = self._slot_of.get(listed.id)
             upcoming = self._entries[old].upcoming if old is not None else None
             if old is not None:
                 self._drop(old)
-            self._add(self._entry(patient, upcoming))
+            self._next_slot += 1
+            self._add(make_entry(self._next_slot, listed, upcoming))
 
     def remove(self, patient_id: UUID) -> None:
         with self._lock:
@@ -212,27 +130,14 @@ class PatientSearchIndex:
             slot = self._slot_of.get(patient_id)
             return None if slot is None else self._entries[slot].hit()
 
-    def _entry(self, patient: Patient, upcoming: datetime | None) -> _Entry:
-        d = patient.details
-        self._next_slot += 1
-        return _Entry(
-            self._next_slot,
-            patient,
-            upcoming,
-            f"{normalise_word(d.last_name)} {normalise_word(d.first_name)}",
-            tuple(name_tokens(d.full_name)),
-            (d.email or "").lower(),
-            phone_digits(d.phone),
-        )
-
-    def _add(self, entry: _Entry) -> None:
+    def _add(self, entry: Entry) -> None:
         self._entries[entry.slot] = entry
         self._slot_of[entry.patient_id] = entry.slot
         for token in entry.tokens:
-            self._names.insert(_name_key(token, entry), entry.slot)
+            self._names.insert(name_key(token, entry), entry.slot)
         if entry.email:
-            self._emails.insert(_email_key(entry), entry.slot)
-        self._phone_keys.insert(_phone_key(entry), entry.slot)
+            self._emails.insert(email_key(entry), entry.slot)
+        self._phone_keys.insert(phone_key(entry), entry.slot)
         self._by_dob.setdefault(entry.date_of_birth, set()).add(entry.slot)
         self._phones = None
 
@@ -240,10 +145,10 @@ class PatientSearchIndex:
         entry = self._entries.pop(slot)
         del self._slot_of[entry.patient_id]
         for token in entry.tokens:
-            self._names.delete(_name_key(token, entry))
+            self._names.delete(name_key(token, entry))
         if entry.email:
-            self._emails.delete(_email_key(entry))
-        self._phone_keys.delete(_phone_key(entry))
+            self._emails.delete(email_key(entry))
+        self._phone_keys.delete(phone_key(entry))
         same_day = self._by_dob.get(entry.date_of_birth, set())
         same_day.discard(slot)
         if not same_day:
@@ -334,34 +239,13 @@ class PatientSearchIndex:
                     yield blob.slots[i]
                 pos = blob.text.find(variant, pos + 1)
 
-    def _phone_blob(self) -> _PhoneBlob:
+    def _phone_blob(self) -> PhoneBlob:
         if self._phones is None:
-            offsets: list[int] = []
-            slots: list[int] = []
-            parts: list[str] = []
-            offset = 0
-            for slot, entry in self._entries.items():
-                offsets.append(offset)
-                slots.append(slot)
-                parts.append(entry.phone)
-                offset += len(entry.phone) + 1
-            self._phones = _PhoneBlob("|".join(parts), offsets, slots)
+            self._phones = PhoneBlob.of(self._entries.values())
         return self._phones
 
 
-def _name_key(token: str, entry: _Entry) -> str:
-    return f"{token}\x00{entry.sort_name}\x00{entry.slot}"
-
-
-def _phone_key(entry: _Entry) -> str:
-    return f"{entry.phone}\x00{entry.slot}"
-
-
-def _email_key(entry: _Entry) -> str:
-    return f"{entry.email}\x00{entry.slot}"
-
-
-def _accepts(entry: _Entry, term: Term) -> bool:
+def _accepts(entry: Entry, term: Term) -> bool:
     if term.kind == "name":
         return any(token.startswith(term.text) for token in entry.tokens)
     if term.kind == "email":

@@ -80,7 +80,7 @@ def test_patient_import_keeps_the_valid_rows_and_is_idempotent(clinic) -> None:
     assert (first.accepted, first.already_present) == (2, 2)
     assert_refused(first, REFUSED_PATIENT_LINES)
     stored = s.patients.all_for_index(desk)
-    assert sorted(p.details.last_name for p in stored) == sorted(
+    assert sorted(p.last_name for p in stored) == sorted(
         [HENRIETTA["last_name"], TIBERIUS["last_name"]]
     )
     henrietta = s.patients.find_by_email(desk, HENRIETTA["email"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import UTC, date, time, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import insert, text, update
@@ -25,11 +25,13 @@ from novamind_desktop.domain.clinic import DEFAULT_OPENING_HOURS, OpeningHours
 from novamind_desktop.domain.errors import DuplicateEmail, StaleRecord, ValidationFailed
 from novamind_desktop.domain.twins import DigitalTwin, ReviewStatus
 from novamind_desktop.domain.users import Actor, Role
-from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.crypto import DecryptionError, FieldCipher
 from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, generate_key, load_keyring
 from novamind_desktop.infrastructure.records import AuditEventRecord, PatientRecord
+from novamind_desktop.infrastructure.repositories import patient_index
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
+from novamind_desktop.services.search_records import IndexedPatient
 
 PATIENTS = PatientRecord.__table__
 
@@ -232,20 +234,32 @@ def test_list_for_index_and_full_names_decrypt_only_what_they_show(
     with migrated_db(admin_actor) as uow:
         lean = uow.patients.list_for_index()
         assert [p.id for p in lean] == [p.id for p in uow.patients.list_all()]
-        first, second = sorted(lean, key=lambda p: p.id != stored.id)
-        d, full = first.details, stored.details
-        assert (d.first_name, d.last_name, d.date_of_birth, d.phone, d.email) == (
-            full.first_name,
-            full.last_name,
-            full.date_of_birth,
-            full.phone,
-            full.email,
-        )
-        assert (first.active, first.version) == (stored.active, stored.version)
-        assert d.address_line == "" and full.address_line != ""
-        assert second.details.email is None and second.details.first_name == "Ørjan"
+        by_id = {p.id: p for p in lean}
+        assert by_id == {p.id: IndexedPatient.of(p) for p in (stored, no_email)}
+        assert all(type(p.id) is UUID and type(p.active) is bool for p in lean)
+        assert by_id[no_email.id].email is None and by_id[no_email.id].first_name == "Ørjan"
         names = uow.patients.full_names([stored.id, no_email.id, stored.id, uuid4()])
         assert names == {stored.id: stored.full_name, no_email.id: no_email.full_name}
+
+
+def test_list_for_index_reads_in_chunks_and_refuses_a_tampered_value(
+    migrated_db, admin_actor, monkeypatch
+) -> None:
+    monkeypatch.setattr(patient_index, "_CHUNK", 2)  # five patients: three chunks
+    with migrated_db(admin_actor) as uow:
+        added = [uow.patients.add(new_patient(email=f"p{i}@example.org")) for i in range(5)]
+        uow.commit()
+    with migrated_db(admin_actor) as uow:
+        listed = uow.patients.list_for_index()
+        assert [p.id for p in listed] == [p.id for p in uow.patients.list_all()]
+        assert sorted(listed) == sorted(IndexedPatient.of(p) for p in added)
+    victim, donor = added[3].id, added[1].id
+    copied = raw_row(migrated_db.engine, PATIENTS, donor).phone  # sealed for the donor's row
+    with migrated_db.engine.begin() as connection:
+        connection.execute(update(PATIENTS).where(PATIENTS.c.id == victim).values(phone=copied))
+    with migrated_db(admin_actor) as uow, pytest.raises(DecryptionError) as refused:
+        uow.patients.list_for_index()
+        assert (refused.value.column, refused.value.row_id) == ("phone", victim)
 
 
 def test_users_round_trip_and_usernames_are_unique(migrated_db, admin_actor) -> None:

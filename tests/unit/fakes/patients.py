@@ -9,6 +9,7 @@ from uuid import UUID
 
 from novamind_desktop.domain.errors import DuplicateEmail, StaleRecord
 from novamind_desktop.domain.patients import Patient, normalise_email
+from novamind_desktop.services.search_records import IndexedPatient
 
 from .database import FakeDatabase
 
@@ -70,8 +71,8 @@ class FakePatientRepository:
     def list_all(self) -> list[Patient]:
         return list(self.db.patients.values())
 
-    def list_for_index(self) -> list[Patient]:
-        return self.list_all()
+    def list_for_index(self) -> list[IndexedPatient]:
+        return [IndexedPatient.of(p) for p in self.list_all()]
 
     def full_names(self, patient_ids) -> dict[UUID, str]:
         found = (self.db.patients.get(i) for i in set(patient_ids))
