@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, func, insert, select
-from sqlalchemy.engine import Row
+from sqlalchemy import Select, bindparam, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from novamind_desktop.domain.errors import DuplicateEmail, NotFound, StaleRecord
 from novamind_desktop.domain.patients import (
@@ -28,7 +29,6 @@ from novamind_desktop.infrastructure.repositories._base import (
     guarded_write,
 )
 from novamind_desktop.infrastructure.repositories.patient_index import read_index_patients
-from novamind_desktop.services.search_records import IndexedPatient
 
 TABLE = "patients"
 # The blind-index purpose for emails; key rotation must recompute it with the same name.
@@ -36,8 +36,22 @@ EMAIL_INDEX_COLUMN = "patients.email"
 _TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
 
 # Built once: building an IN (...) clause per call costs more than running it.
-# Core rows of every column, no ORM objects: open_patient reads a row as it reads a record.
-_ROWS = select(PatientRecord.__table__)
+# Core rows, no ORM objects: the columns open_patient reads, the sealed ones as the driver
+# returns them (the cipher takes bytes or a buffer), read as named tuples (a Row's attribute
+# access costs about a microsecond a column; a patient has sixteen).
+_P = PatientRecord.__table__.c
+_ROWS = select(
+    _P.id,
+    _P.active,
+    _P.version,
+    _P.created_at,
+    _P.updated_at,
+    *(
+        type_coerce(_P[name], NullType()).label(name)
+        for name in (*_TEXT_FIELDS, "date_of_birth", "email")
+    ),
+)
+_PatientRow = namedtuple("_PatientRow", [column.name for column in _ROWS.selected_columns])
 _BY_EMAIL_INDEX = _ROWS.where(
     PatientRecord.__table__.c.email_index.in_(bindparam("indexes", expanding=True))
 )
@@ -87,9 +101,9 @@ def seal_patient(
     return record
 
 
-def open_patient(record: PatientRecord | Row[Any], cipher: FieldCipher) -> Patient:
-    """Decrypt a record (or a Core row of every column) into the domain Patient;
-    DecryptionError names table, column, row."""
+def open_patient(record: Any, cipher: FieldCipher) -> Patient:
+    """Decrypt a record (or a _PatientRow) into the domain Patient; DecryptionError names
+    table, column, row."""
     sealer = RowSealer(cipher, TABLE)
     text = {name: sealer.open(name, record.id, getattr(record, name)) for name in _TEXT_FIELDS}
     details = PatientDetails(
@@ -181,8 +195,9 @@ class SqlPatientRepository:
         )
         return [open_patient(record, self._cipher) for record in records]
 
-    def list_for_index(self) -> list[IndexedPatient]:
-        """Every patient as the search index holds them, only those fields decrypted."""
+    def list_for_index(self) -> list[Patient]:
+        """Every patient with only what the search index shows decrypted (names, date of
+        birth, phone, email); the other details read as empty."""
         return read_index_patients(self._session, self._cipher)
 
     def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
@@ -207,11 +222,12 @@ class SqlPatientRepository:
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(PatientRecord)) or 0
 
-    def _core_rows(self, query: Select[Any], params: dict[str, Any]) -> list[Row[Any]]:
-        """A Core statement's rows. The Session autoflushes only before ORM statements, so
-        flush here (nothing to do when clean) for reads to see this unit of work's writes."""
+    def _core_rows(self, query: Select[Any], params: dict[str, Any]) -> list[Any]:
+        """The _PatientRows of a statement built on _ROWS. The Session autoflushes only before
+        ORM statements, so flush here (nothing to do when clean) for reads to see this unit of
+        work's writes."""
         self._session.flush()
-        return list(self._session.execute(query, params))
+        return [_PatientRow._make(row) for row in self._session.execute(query, params)]
 
     # --- email uniqueness -----------------------------------------------------------------
 
