@@ -29,6 +29,7 @@ from novamind_desktop.infrastructure.repositories._base import (
     guarded_write,
 )
 from novamind_desktop.infrastructure.repositories.patient_index import read_index_patients
+from novamind_desktop.services.search_records import IndexedPatient
 
 TABLE = "patients"
 # The blind-index purpose for emails; key rotation must recompute it with the same name.
@@ -195,9 +196,8 @@ class SqlPatientRepository:
         )
         return [open_patient(record, self._cipher) for record in records]
 
-    def list_for_index(self) -> list[Patient]:
-        """Every patient with only what the search index shows decrypted (names, date of
-        birth, phone, email); the other details read as empty."""
+    def list_for_index(self) -> list[IndexedPatient]:
+        """Every patient as the search index holds them, only those fields decrypted."""
         return read_index_patients(self._session, self._cipher)
 
     def full_names(self, patient_ids: Iterable[UUID]) -> dict[UUID, str]:
