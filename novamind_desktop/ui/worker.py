@@ -67,8 +67,8 @@ class _GuiThreadCollector(QObject):
     """Runs the cyclic garbage collector on the GUI thread only, without stalling a frame."""
 
     users = 0
-    WALK_BUDGET = 5_000  # objects a collection on the GUI thread may walk (a few ms)
-    BUSY_INTERVAL_MS = 25  # a job allocates fast: look often, so each walk stays short
+    WALK_BUDGET = 3_000  # objects a collection on the GUI thread may walk (~3 ms)
+    BUSY_INTERVAL_MS = 20  # a job allocates fast: look often, so each walk stays short
     IDLE_INTERVAL_MS = 100
     QUIET_MS_BEFORE_FULL = 1_000  # a requested full collection waits for an idle worker
 
