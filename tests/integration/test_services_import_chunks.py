@@ -4,11 +4,12 @@ chunk the database refuses is rolled back and imported again one row at a time."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from service_helpers import (
+    CLINIC_TZ,
     IMPORTED_PATIENTS,
     OTHER_FORM,
     PATIENT_FORM,
@@ -23,6 +24,8 @@ from sqlalchemy import select
 from novamind_desktop.domain.audit import AuditAction
 from novamind_desktop.domain.patients import PATIENT_FIELDS
 from novamind_desktop.infrastructure.records import PatientRecord
+from novamind_desktop.services.appointments import BookingRequest
+from novamind_desktop.services.imports import APPOINTMENT_FIELDS
 from novamind_desktop.services.ports import UnitOfWork, UnitOfWorkFactory
 
 HENRIETTA, TIBERIUS = IMPORTED_PATIENTS
@@ -179,3 +182,109 @@ def test_a_patient_another_desk_stores_during_the_chunk_is_already_present(clini
     assert (found.id, found.details.first_name) == (registered[0].id, PATIENT_FORM["first_name"])
     assert len(stored_last_names(clinic)) == 3
     assert import_lines(clinic) == ["line 2", "line 4"]
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+
+def visit(hour: int, **values: str) -> dict[str, str]:
+    """An appointment row with Dr Adebayo on Tuesday 5 March 2030 at `hour` in the clinic."""
+    row = {
+        "patient_email": HENRIETTA["email"],
+        "clinician_username": "dr.adebayo",
+        "start": f"2030-03-05T{hour:02d}:00+01:00",
+        "end": f"2030-03-05T{hour:02d}:50+01:00",
+        "appointment_type": "therapy",
+        "virtual": "false",
+        "location": "Room 3",
+    }
+    return {name: "" for name in APPOINTMENT_FIELDS} | row | values
+
+
+def appointment_lines(clinic) -> list[str]:
+    events = clinic.services.audit.query(clinic.admin, action=AuditAction.IMPORT)
+    return sorted(e.detail for e in events if e.entity == "appointment")
+
+
+def booked_hours(clinic) -> list[int]:
+    with clinic.db(clinic.admin) as uow:
+        return sorted(a.start.astimezone(CLINIC_TZ).hour for a in uow.appointments.list_all())
+
+
+class _FirstCommitFails:
+    def __init__(self, inner: UnitOfWork):
+        self._inner = inner
+
+    def __enter__(self) -> UnitOfWork:
+        uow = self._inner.__enter__()
+
+        def commit() -> None:
+            raise RuntimeError("the connection dropped")  # before anything was committed
+
+        uow.commit = commit  # type: ignore[method-assign]
+        return uow
+
+    def __exit__(self, *exc: Any) -> None:
+        self._inner.__exit__(*exc)
+
+
+def first_commit_fails(inner: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    opened: list[object] = []
+
+    def factory(actor: Any) -> UnitOfWork:
+        opened.append(actor)
+        uow = inner(actor)
+        return _FirstCommitFails(uow) if len(opened) == 1 else uow  # type: ignore[return-value]
+
+    return factory
+
+
+def test_an_appointment_chunk_that_fails_to_commit_is_booked_row_by_row(clinic, caplog) -> None:
+    s, desk = clinic.services, clinic.frontdesk
+    s.imports.import_patients(desk, numbered(HENRIETTA))
+    failing = clinic.workstation(first_commit_fails).services
+    rows = [
+        (2, visit(9)),
+        (3, visit(11)),
+        (4, visit(9, start="2030-03-05T09:30+01:00")),
+        (5, visit(13)),
+    ]
+    report = failing.imports.import_appointments(desk, rows)
+    assert "Appointment import: lines 2-5 failed together (RuntimeError)" in caplog.text
+    assert (report.accepted, report.already_present) == (3, 0)
+    assert [r.line for r in report.refused] == [4]
+    assert booked_hours(clinic) == [9, 11, 13]  # the chunk's rows were rolled back: no twins
+    assert appointment_lines(clinic) == ["line 2", "line 3", "line 5"]
+
+    again = s.imports.import_appointments(desk, rows)
+    assert (again.accepted, again.already_present, len(again.refused)) == (0, 3, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_slot_another_desk_books_during_the_chunk_refuses_that_row_only(clinic, caplog) -> None:
+    """The other desk books between the service's clash check for line 3 and its INSERT:
+    PostgreSQL's exclusion constraint refuses that row inside its savepoint, and the chunk
+    goes on with the next row in the same transaction."""
+    s, desk, other_desk = clinic.services, clinic.frontdesk, clinic.frontdesk_2
+    s.imports.import_patients(desk, numbered(HENRIETTA))
+    henrietta = s.patients.find_by_email(desk, HENRIETTA["email"])
+    other_booking = []
+
+    def other_desk_books(calls: int) -> None:
+        if calls == 2:  # line 3 has passed the service's own clash check
+            at = datetime(2030, 3, 5, 11, 15, tzinfo=CLINIC_TZ)
+            request = BookingRequest(henrietta.id, clinic.dr_a.user_id, at, "therapy")
+            other_booking.append(s.appointments.book(other_desk, request))
+
+    racing = clinic.workstation(pause_before("appointments", "add", other_desk_books))
+    rows = [(2, visit(9)), (3, visit(11)), (4, visit(13))]
+    report = racing.services.imports.import_appointments(desk, rows)
+    assert len(other_booking) == 1
+    assert "failed together" not in caplog.text
+    assert (report.accepted, report.already_present) == (2, 0)
+    ((line, reason),) = [(r.line, r.reason) for r in report.refused]
+    # The repository words the constraint's refusal with the row's own times (UTC).
+    assert line == 3 and "already booked" in reason
+    assert booked_hours(clinic) == [9, 11, 13]  # 11:15 is the other desk's
+    assert appointment_lines(clinic) == ["line 2", "line 4"]
