@@ -101,6 +101,36 @@ def test_a_chunk_is_stored_sealed_stamped_and_readable(clinic) -> None:
     assert phi_in_storage(clinic.db.url) == []
 
 
+def many_people(count: int) -> list[dict[str, str]]:
+    """`count` different people; every fifth a walk-in without an email."""
+    return [
+        {
+            "first_name": f"Wren{n}",
+            "last_name": "Abernethy-Sørlie",
+            "date_of_birth": f"19{40 + n % 60}-0{1 + n % 9}-1{n % 10}",
+            "email": "" if n % 5 == 0 else f"wren.{n}@example.org",
+            "phone": f"+44 7700 9{n:05d}",
+        }
+        for n in range(count)
+    ]
+
+
+def test_a_file_of_several_chunks_twice(clinic) -> None:
+    """1,201 rows: three chunks, the last row repeating one of the first chunk."""
+    s, desk = clinic.services, clinic.frontdesk
+    people = many_people(1200)
+    rows = numbered(*people, people[7] | {"first_name": "Wren 7"})
+    first = s.imports.import_patients(desk, rows)
+    assert (first.accepted, first.already_present, first.refused) == (1200, 1, [])
+    again = s.imports.import_patients(desk, rows)
+    assert (again.accepted, again.already_present, again.refused) == (0, 1201, [])
+    assert len(stored_last_names(clinic)) == 1200
+    assert len(import_lines(clinic)) == 1000  # the audit query's limit; all of them are there
+    born = s.patients.find_by_date_of_birth(desk, date(1945, 6, 15))
+    expected = [p["first_name"] for p in people if p["date_of_birth"] == "1945-06-15"]
+    assert len(expected) > 1 and sorted(p.details.first_name for p in born) == sorted(expected)
+
+
 class _EmailLookupMisses:
     """A unit of work whose batched email lookup finds nobody, as if the patients it should
     find had been stored by another desk just after it looked."""
