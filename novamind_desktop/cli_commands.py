@@ -94,15 +94,18 @@ def gui(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """The sign-in window shows at once; the database is opened on the worker meanwhile
     (run_gui calls the opener there, shows its StartupError and closes the context)."""
     from novamind_desktop.settings import StartupError
-    from novamind_desktop.ui.app import run_gui, show_startup_error
 
     settings = _settings(environ)
     demo = bool(args.demo)
     try:
-        # A missing or malformed key is known without the database: say so before any window.
+        # A missing or malformed key is known without the database: say so before any window
+        # (and before Qt is imported: PySide6 slows every import made after it).
         keyring = None if demo else load_keys(settings)
     except StartupError as error:
+        from novamind_desktop.ui.app import show_startup_error
+
         return show_startup_error(str(error))
+    from novamind_desktop.ui.app import run_gui
 
     def open_context() -> AppContext:
         if demo:
