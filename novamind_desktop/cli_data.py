@@ -2,8 +2,9 @@
 
 Import reads the whole file first (CSV or FHIR R4 Bundle), so a file-level problem (not UTF-8,
 wrong header, not a Bundle) stops everything with exit status 2 before any row is stored.
-Then every row is its own transaction: refused rows are reported on stderr with their line
-(or Bundle entry) number and reason, the others are kept (exit status 1 if any was refused).
+Then the rows go in chunks, a transaction each (services/import_patients.py): refused rows
+are reported on stderr with their line (or Bundle entry) number and reason, the others are
+kept (exit status 1 if any was refused).
 """
 
 from __future__ import annotations

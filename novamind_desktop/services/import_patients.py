@@ -111,6 +111,8 @@ class PatientImport:
                 outcomes.append(Outcome.PRESENT if stored else Outcome.ACCEPTED)
             if new:
                 uow.patients.add_many([patient for _, patient in new])
+                # Recorded after the insert: waiting events are written inside the next
+                # savepoint released, and lost if that savepoint is rolled back.
                 for line, patient in new:
                     self._audit(uow, patient.id, line)
                 uow.commit()

@@ -1,7 +1,7 @@
 """What the services need from the outside world, as Protocols.
 
 `infrastructure` implements these with SQLAlchemy; unit tests implement them with fakes
-(tests/unit/fakes.py). Nothing here may import Qt or SQLAlchemy.
+(tests/unit/fakes/). Nothing here may import Qt or SQLAlchemy.
 """
 
 from __future__ import annotations
