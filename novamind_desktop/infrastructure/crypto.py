@@ -15,7 +15,8 @@ import os
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import add, itemgetter
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -30,8 +31,8 @@ _HEADER = 5
 _NONCE = 12
 _TAG = 16
 _SEALED = _HEADER + _NONCE  # where the ciphertext starts
-_HEADER_OF = itemgetter(slice(0, _HEADER))
 _NONCE_OF = itemgetter(slice(_HEADER, _SEALED))
+_starts_with = bytes.startswith
 _SEALED_OF = itemgetter(slice(_SEALED, None))
 _COLUMN_PIECE = 512  # values decrypted in one C-level map (~0.5-1 ms)
 DOB_BUCKET_BITS = 12
@@ -172,6 +173,8 @@ class FieldCipher:
         for start in range(0, len(blobs), _COLUMN_PIECE):
             ids = row_ids[start : start + _COLUMN_PIECE]
             sealed = blobs[start : start + _COLUMN_PIECE]
+            if set(map(type, sealed)) != {bytes}:  # psycopg2 hands over memoryviews
+                sealed = list(map(bytes, sealed))
             opened += self._open_alike(table, column, ids, sealed) or [
                 self._decrypt_one(table, column, raw, blob)
                 for raw, blob in zip(ids, sealed, strict=True)
@@ -188,11 +191,12 @@ class FieldCipher:
     ) -> list[str] | None:
         """The plaintexts if every value is well-formed, under one configured key and
         authentic; None if anything is off (the caller then opens them one by one)."""
-        headers = set(map(_HEADER_OF, blobs))
-        if len(headers) != 1 or min(map(len, blobs)) < _SEALED + _TAG:
+        header = blobs[0][:_HEADER]
+        if header[:1] != bytes([FORMAT_V1]) or header[1:] not in self._by_id:
             return None
-        header = bytes(headers.pop())
-        if header[0] != FORMAT_V1 or header[1:] not in self._by_id:
+        if not all(map(_starts_with, blobs, repeat(header))):
+            return None
+        if min(map(len, blobs)) < _SEALED + _TAG:
             return None
         aead, prefix = self._opener(header[1:], table, column)
         try:
@@ -201,7 +205,7 @@ class FieldCipher:
                     aead.decrypt,
                     map(_NONCE_OF, blobs),
                     map(_SEALED_OF, blobs),
-                    map(prefix.__add__, row_ids),
+                    map(add, repeat(prefix), row_ids),
                 )
             )
         except InvalidTag:

@@ -11,18 +11,19 @@ what adding the patients one by one and sorting every key array would give.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import accumulate
-from operator import attrgetter, itemgetter
+from functools import partial
+from itertools import accumulate, repeat
+from operator import add, attrgetter, itemgetter
 from typing import NamedTuple
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
-from novamind_desktop.services.search_keys import SortedKeys, ordered_pieces
+from novamind_desktop.services.search_keys import SortedKeys, mapping, sorted_pieces
 from novamind_desktop.services.search_records import IndexedPatient, release_in_pieces
 from novamind_desktop.services.search_text import (
     full_name_tokens,
@@ -32,11 +33,12 @@ from novamind_desktop.services.search_text import (
     phone_digits_of,
 )
 
-PIECE = 4096  # patients handled per round of map()s (about a millisecond each)
-_KEY = "{}\x00{}".format  # "text\0slot", as email_key and phone_key make them
-_SORT_NAME = "{} {}".format  # "last first", normalised
-_PLUS_ONE = (1).__add__
+PIECE = 2048  # patients handled per round of map()s (a millisecond or so each)
+_KEY = "\x00".join  # of (text, str(slot)): "text\0slot", as email_key and phone_key make it
+_SORT_NAME = " ".join  # of (last, first), both normalised
+_PLUS_ONE = partial(add, 1)
 _PATIENT_ID = attrgetter("patient.id")
+_BORN = attrgetter("patient.date_of_birth")
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,16 @@ class Entry(NamedTuple):  # a tuple: 100,000 of them are built in a fraction of 
         )
 
 
+_new_entry = partial(tuple.__new__, Entry)  # Entry._make without its Python frame
+
+
 def make_entry(slot: int, patient: IndexedPatient, upcoming: datetime | None) -> Entry:
     first, last = patient.first_name, patient.last_name
     return Entry(
         slot,
         patient,
         upcoming,
-        _SORT_NAME(normalise_word(last), normalise_word(first)),
+        _SORT_NAME((normalise_word(last), normalise_word(first))),
         full_name_tokens(first, last),
         (patient.email or "").lower(),
         phone_digits(patient.phone),
@@ -92,11 +97,11 @@ def name_key(token: str, entry: Entry) -> str:
 
 
 def phone_key(entry: Entry) -> str:
-    return _KEY(entry.phone, entry.slot)
+    return f"{entry.phone}\x00{entry.slot}"
 
 
 def email_key(entry: Entry) -> str:
-    return _KEY(entry.email, entry.slot)
+    return f"{entry.email}\x00{entry.slot}"
 
 
 def next_time(value: Appointment | datetime | None) -> datetime | None:
@@ -142,35 +147,36 @@ class _Columns:
         self.email_keys: list[str] = []
         self.email_slots: list[int] = []
 
+    def release(self) -> None:
+        release_in_pieces(*vars(self).values())
+
     def add(self, entries: list[Entry]) -> None:
         slots = list(map(itemgetter(0), entries))
         emails = list(map(itemgetter(5), entries))
         digits = list(map(itemgetter(6), entries))
+        slot_texts = list(map(str, slots))
         self.slots += slots
-        self.by_sort_name += map(_KEY, map(itemgetter(3), entries), slots)
+        self.by_sort_name += map(_KEY, zip(map(itemgetter(3), entries), slot_texts, strict=True))
         self.tokens += map(itemgetter(4), entries)
         self.digits += digits
-        self.phone_keys += map(_KEY, digits, slots)
-        self.email_keys += [_KEY(e, s) for e, s in zip(emails, slots, strict=True) if e]
+        self.phone_keys += map(_KEY, zip(digits, slot_texts, strict=True))
+        self.email_keys += [_KEY((e, s)) for e, s in zip(emails, slot_texts, strict=True) if e]
         self.email_slots += [s for e, s in zip(emails, slots, strict=True) if e]
 
     def names(self) -> SortedKeys:
-        """Name keys in order: each token's patients in "sort-name\\0slot" order, tokens in
+        """Name keys in order: tokens in order, each token's "sort-name\\0slot" tails in
         order. Tokens hold no "\\0", so this is the order of the whole keys."""
-        by_token: defaultdict[str, list[int]] = defaultdict(list)
-        tokens = self.tokens
-        for piece in ordered_pieces(self.by_sort_name):
-            for i in piece:
-                for token in tokens[i]:
-                    by_token[token].append(i)
+        by_token: defaultdict[str, list[str]] = defaultdict(list)
+        for tail, tokens in zip(self.by_sort_name, self.tokens, strict=True):
+            for token in tokens:
+                by_token[token].append(tail)
+        slot_of = mapping(self.by_sort_name, self.slots)
         names = SortedKeys()
-        distinct = list(by_token)
-        slot_at, tail_at = self.slots.__getitem__, self.by_sort_name.__getitem__
-        for piece in ordered_pieces(distinct):
-            for token in map(distinct.__getitem__, piece):
-                members = by_token[token]
-                names.keys += map(f"{token}\x00".__add__, map(tail_at, members))
-                names.slots += map(slot_at, members)
+        for distinct in sorted_pieces(list(by_token)):
+            for token in distinct:
+                for tails in sorted_pieces(by_token[token]):
+                    keys = list(map(_KEY, zip(repeat(token), tails)))
+                    names.append(keys, map(slot_of.__getitem__, tails))
         return names
 
 
@@ -199,35 +205,35 @@ class Contents(NamedTuple):
         starts = _starts(upcoming)
         entries: dict[int, Entry] = {}
         slot_of: dict[UUID, int] = {}
-        by_dob: dict[date, set[int]] = {}
+        by_dob: defaultdict[date, set[int]] = defaultdict(set)
         columns = _Columns()
         for first in range(0, len(rows), PIECE):
             piece = _entries(first + 1, rows[first : first + PIECE], starts)
             slots = list(map(itemgetter(0), piece))
             entries.update(zip(slots, piece, strict=True))
             slot_of.update(zip(map(_PATIENT_ID, piece), slots, strict=True))
-            for entry in piece:
-                same_day = by_dob.get(entry.patient.date_of_birth)
-                if same_day is None:
-                    by_dob[entry.patient.date_of_birth] = {entry.slot}
-                else:
-                    same_day.add(entry.slot)
+            same_days = map(by_dob.__getitem__, map(_BORN, piece))
+            deque(map(set.add, same_days, slots), maxlen=0)  # by_dob[born].add(slot), in C
             columns.add(piece)
-        return cls(
+        built = cls(
             entries,
             slot_of,
             columns.names(),
             SortedKeys(columns.email_keys, columns.email_slots),
             SortedKeys(columns.phone_keys, columns.slots),
-            by_dob,
-            PhoneBlob.of_columns(columns.slots, columns.digits),
+            dict(by_dob),
+            PhoneBlob.of_columns(list(columns.slots), columns.digits),
         )
+        columns.release()  # 100,000 "sort-name\0slot" strings nothing else holds
+        return built
 
     def release(self) -> None:
         """Let go of everything in pieces (no long interpreter-locked deallocation)."""
         release_in_pieces(self.entries, self.slot_of, self.by_dob)
         for keys in (self.names, self.emails, self.phone_keys):
             keys.release()
+        if self.phones is not None:
+            release_in_pieces(self.phones.offsets, self.phones.slots)
 
 
 def _starts(upcoming: Mapping[UUID, Appointment | datetime]) -> Mapping[UUID, datetime | None]:
@@ -245,11 +251,13 @@ def _entries(
     """make_entry() for each of `rows`, numbered from `first_slot`, one column at a time."""
     patients = rows if set(map(type, rows)) == {IndexedPatient} else list(map(indexed, rows))
     ids, firsts, lasts, _born, phones, emails, _active = zip(*patients, strict=True)
-    sort_names = map(_SORT_NAME, map(normalise_word, lasts), map(normalise_word, firsts))
+    sort_names = map(
+        _SORT_NAME, zip(map(normalise_word, lasts), map(normalise_word, firsts), strict=True)
+    )
     word_tokens = map(frozenset.union, map(name_word_tokens, firsts), map(name_word_tokens, lasts))
     return list(
         map(
-            Entry._make,
+            _new_entry,
             zip(
                 range(first_slot, first_slot + len(patients)),
                 patients,
