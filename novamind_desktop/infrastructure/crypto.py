@@ -34,7 +34,7 @@ _SEALED = _HEADER + _NONCE  # where the ciphertext starts
 _NONCE_OF = itemgetter(slice(_HEADER, _SEALED))
 _starts_with = bytes.startswith
 _SEALED_OF = itemgetter(slice(_SEALED, None))
-_COLUMN_PIECE = 512  # values decrypted in one C-level map (~0.5-1 ms)
+_COLUMN_PIECE = 256  # values decrypted in one C-level map (well under a millisecond)
 DOB_BUCKET_BITS = 12
 
 
