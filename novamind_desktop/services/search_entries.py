@@ -2,11 +2,11 @@
 
 Each patient is an `Entry` (a tuple) in a numbered slot. Names, emails and phone digits are
 also in sorted key arrays ("token\\0sort-name\\0slot", "email\\0slot", "digits\\0slot") that a
-prefix search bisects. `Contents.built` makes all of it a few thousand patients at a time,
+prefix search bisects. `Contents.built` makes all of it a thousand patients at a time,
 column by column with C-level map()s (no Python bytecode per patient where it can be
-avoided), and sorts the name keys by sorting each patient's "sort-name\\0slot" once and
-grouping by token, rather than sorting every token of every name. The result is exactly
-what adding the patients one by one and sorting every key array would give.
+avoided, no C call long enough to keep the GUI thread waiting for the interpreter lock), and
+sorts the name keys by grouping them by token and sorting each token's "sort-name\\0slot"
+tails. The result is exactly what adding the patients one by one would give.
 """
 
 from __future__ import annotations

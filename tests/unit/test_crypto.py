@@ -147,3 +147,19 @@ def test_a_spoiled_value_in_a_column_is_refused_naming_its_row(spoil):
         CIPHER.decrypt_column("patients", "phone", raws, blobs)
     assert (err.value.column, err.value.row_id) == ("phone", uuid.UUID(bytes=raws[1]))
     assert "+4420" not in str(err.value)
+
+
+def test_a_long_column_opens_piece_by_piece_and_names_a_spoiled_row_far_down():
+    values = [None if i % 7 == 0 else f"+44{i:08d}" for i in range(700)]  # several pieces
+    raws, blobs = _sealed_rows(CIPHER, values)
+    assert CIPHER.decrypt_column("patients", "phone", raws, blobs) == values
+    blobs[600] = blobs[601]  # a value copied from the next row
+    with pytest.raises(DecryptionError) as err:
+        CIPHER.decrypt_column("patients", "phone", raws, blobs)
+    assert err.value.row_id == uuid.UUID(bytes=raws[600])
+
+
+def test_a_column_needs_one_row_id_per_value():
+    raws, blobs = _sealed_rows(CIPHER, ["+111", "+222"])
+    with pytest.raises(ValueError, match="one row id per value"):
+        CIPHER.decrypt_column("patients", "phone", raws[:1], blobs)
