@@ -85,7 +85,7 @@ class PatientSearchIndex:
         return len(self._entries)
 
     def __contains__(self, patient_id: object) -> bool:
-        return patient_id in self._slot_of
+        return isinstance(patient_id, UUID) and patient_id.int in self._slot_of
 
     # Building and keeping current
 
@@ -105,7 +105,7 @@ class PatientSearchIndex:
         """Add or refresh one patient, keeping their next appointment."""
         listed = indexed(patient)
         with self._lock:
-            old = self._slot_of.get(listed.id)
+            old = self._slot_of.get(listed.id.int)
             upcoming = self._entries[old].upcoming if old is not None else None
             if old is not None:
                 self._drop(old)
@@ -114,28 +114,28 @@ class PatientSearchIndex:
 
     def remove(self, patient_id: UUID) -> None:
         with self._lock:
-            slot = self._slot_of.get(patient_id)
+            slot = self._slot_of.get(patient_id.int)
             if slot is not None:
                 self._drop(slot)
 
     def set_next_appointment(self, patient_id: UUID, when: datetime | None) -> None:
         with self._lock:
-            slot = self._slot_of.get(patient_id)
+            slot = self._slot_of.get(patient_id.int)
             if slot is not None:
                 entry = self._entries[slot]
                 self._entries[slot] = entry._replace(upcoming=when)
 
     def hit(self, patient_id: UUID) -> SearchHit | None:
         with self._lock:
-            slot = self._slot_of.get(patient_id)
+            slot = self._slot_of.get(patient_id.int)
             return None if slot is None else self._entries[slot].hit()
 
     def _add(self, entry: Entry) -> None:
         self._entries[entry.slot] = entry
-        self._slot_of[entry.patient_id] = entry.slot
+        self._slot_of[entry.key] = entry.slot
         for token in entry.tokens:
             self._names.insert(name_key(token, entry), entry.slot)
-        if entry.email:
+        if entry.email_folded:
             self._emails.insert(email_key(entry), entry.slot)
         self._phone_keys.insert(phone_key(entry), entry.slot)
         self._by_dob.setdefault(entry.date_of_birth, set()).add(entry.slot)
@@ -143,10 +143,10 @@ class PatientSearchIndex:
 
     def _drop(self, slot: int) -> None:
         entry = self._entries.pop(slot)
-        del self._slot_of[entry.patient_id]
+        del self._slot_of[entry.key]
         for token in entry.tokens:
             self._names.delete(name_key(token, entry))
-        if entry.email:
+        if entry.email_folded:
             self._emails.delete(email_key(entry))
         self._phone_keys.delete(phone_key(entry))
         same_day = self._by_dob.get(entry.date_of_birth, set())
@@ -249,10 +249,10 @@ def _accepts(entry: Entry, term: Term) -> bool:
     if term.kind == "name":
         return any(token.startswith(term.text) for token in entry.tokens)
     if term.kind == "email":
-        return entry.email.startswith(term.text)
+        return entry.email_folded.startswith(term.text)
     if term.kind == "date":
         return entry.date_of_birth == term.day
-    return any(variant in entry.phone for variant in phone_variants(term.text))
+    return any(variant in entry.digits for variant in phone_variants(term.text))
 
 
 def _email_fallback(query: str, terms: list[Term]) -> bool:

@@ -37,8 +37,9 @@ PIECE = 1024  # patients handled per round of map()s (well under a millisecond e
 _KEY = "\x00".join  # of (text, str(slot)): "text\0slot", as email_key and phone_key make it
 _SORT_NAME = " ".join  # of (last, first), both normalised
 _PLUS_ONE = partial(add, 1)
-_PATIENT_ID = attrgetter("patient.id")
-_BORN = attrgetter("patient.date_of_birth")
+_SLOT, _KEY_OF, _BORN = itemgetter(0), itemgetter(1), itemgetter(4)
+_SORT_NAME_OF, _TOKENS, _EMAIL_FOLDED, _DIGITS = (itemgetter(i) for i in range(9, 13))
+_UUID_INT = attrgetter("int")
 
 
 @dataclass(frozen=True)
@@ -52,27 +53,38 @@ class SearchHit:
     active: bool = True
 
 
-class Entry(NamedTuple):  # a tuple: 100,000 of them are built in a fraction of a second
+class Entry(NamedTuple):
+    """One patient in the index, as plain values: not the IndexedPatient nor its UUID, so
+    those are let go after the build and a garbage collection (on whichever thread) walks
+    one object per patient of the index rather than three."""
+
     slot: int
-    patient: IndexedPatient
+    key: int  # the patient's id as UUID.int
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str  # as shown
+    email: str | None  # as shown
+    active: bool
     upcoming: datetime | None
     sort_name: str
     tokens: tuple[str, ...]
-    email: str  # lower case, "" when none
-    phone: str  # digits only
+    email_folded: str  # lower case, "" when none
+    digits: str  # the phone's digits
 
     @property
     def patient_id(self) -> UUID:
-        return self.patient.id
-
-    @property
-    def date_of_birth(self) -> date:
-        return self.patient.date_of_birth
+        return UUID(int=self.key)
 
     def hit(self) -> SearchHit:
-        p = self.patient
         return SearchHit(
-            p.id, p.full_name, p.date_of_birth, p.phone, p.email, self.upcoming, p.active
+            self.patient_id,
+            f"{self.first_name} {self.last_name}",
+            self.date_of_birth,
+            self.phone,
+            self.email,
+            self.upcoming,
+            self.active,
         )
 
 
@@ -83,7 +95,13 @@ def make_entry(slot: int, patient: IndexedPatient, upcoming: datetime | None) ->
     first, last = patient.first_name, patient.last_name
     return Entry(
         slot,
-        patient,
+        patient.id.int,
+        first,
+        last,
+        patient.date_of_birth,
+        patient.phone,
+        patient.email,
+        patient.active,
         upcoming,
         _SORT_NAME((normalise_word(last), normalise_word(first))),
         full_name_tokens(first, last),
@@ -97,11 +115,11 @@ def name_key(token: str, entry: Entry) -> str:
 
 
 def phone_key(entry: Entry) -> str:
-    return f"{entry.phone}\x00{entry.slot}"
+    return f"{entry.digits}\x00{entry.slot}"
 
 
 def email_key(entry: Entry) -> str:
-    return f"{entry.email}\x00{entry.slot}"
+    return f"{entry.email_folded}\x00{entry.slot}"
 
 
 def next_time(value: Appointment | datetime | None) -> datetime | None:
@@ -121,7 +139,7 @@ class PhoneBlob:
     @classmethod
     def of(cls, entries: Iterable[Entry]) -> PhoneBlob:
         listed = list(entries)
-        return cls.of_columns(list(map(itemgetter(0), listed)), list(map(itemgetter(6), listed)))
+        return cls.of_columns(list(map(_SLOT, listed)), list(map(_DIGITS, listed)))
 
     @classmethod
     def of_columns(cls, slots: list[int], digits: list[str]) -> PhoneBlob:
@@ -151,13 +169,13 @@ class _Columns:
         release_in_pieces(*vars(self).values())
 
     def add(self, entries: list[Entry]) -> None:
-        slots = list(map(itemgetter(0), entries))
-        emails = list(map(itemgetter(5), entries))
-        digits = list(map(itemgetter(6), entries))
+        slots = list(map(_SLOT, entries))
+        emails = list(map(_EMAIL_FOLDED, entries))
+        digits = list(map(_DIGITS, entries))
         slot_texts = list(map(str, slots))
         self.slots += slots
-        self.by_sort_name += map(_KEY, zip(map(itemgetter(3), entries), slot_texts, strict=True))
-        self.tokens += map(itemgetter(4), entries)
+        self.by_sort_name += map(_KEY, zip(map(_SORT_NAME_OF, entries), slot_texts, strict=True))
+        self.tokens += map(_TOKENS, entries)
         self.digits += digits
         self.phone_keys += map(_KEY, zip(digits, slot_texts, strict=True))
         self.email_keys += [_KEY((e, s)) for e, s in zip(emails, slot_texts, strict=True) if e]
@@ -185,7 +203,7 @@ class Contents(NamedTuple):
     """Everything the index holds; built aside, then swapped in under the index's lock."""
 
     entries: dict[int, Entry]
-    slot_of: dict[UUID, int]
+    slot_of: dict[int, int]  # by UUID.int
     names: SortedKeys
     emails: SortedKeys
     phone_keys: SortedKeys
@@ -205,14 +223,14 @@ class Contents(NamedTuple):
         rows = patients if isinstance(patients, Sequence) else list(patients)
         starts = _starts(upcoming)
         entries: dict[int, Entry] = {}
-        slot_of: dict[UUID, int] = {}
+        slot_of: dict[int, int] = {}
         by_dob: defaultdict[date, set[int]] = defaultdict(set)
         columns = _Columns()
         for first in range(0, len(rows), PIECE):
             piece = _entries(first + 1, rows[first : first + PIECE], starts)
-            slots = list(map(itemgetter(0), piece))
+            slots = list(map(_SLOT, piece))
             entries.update(zip(slots, piece, strict=True))
-            slot_of.update(zip(map(_PATIENT_ID, piece), slots, strict=True))
+            slot_of.update(zip(map(_KEY_OF, piece), slots, strict=True))
             same_days = map(by_dob.__getitem__, map(_BORN, piece))
             deque(map(set.add, same_days, slots), maxlen=0)  # by_dob[born].add(slot), in C
             columns.add(piece)
@@ -251,7 +269,7 @@ def _entries(
 ) -> list[Entry]:
     """make_entry() for each of `rows`, numbered from `first_slot`, one column at a time."""
     patients = rows if set(map(type, rows)) == {IndexedPatient} else list(map(indexed, rows))
-    ids, firsts, lasts, _born, phones, emails, _active = zip(*patients, strict=True)
+    ids, firsts, lasts, born, phones, emails, active = zip(*patients, strict=True)
     sort_names = map(
         _SORT_NAME, zip(map(normalise_word, lasts), map(normalise_word, firsts), strict=True)
     )
@@ -261,7 +279,13 @@ def _entries(
             _new_entry,
             zip(
                 range(first_slot, first_slot + len(patients)),
-                patients,
+                map(_UUID_INT, ids),
+                firsts,
+                lasts,
+                born,
+                phones,
+                emails,
+                active,
                 map(starts.get, ids),
                 sort_names,
                 map(tuple, word_tokens),

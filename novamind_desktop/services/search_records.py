@@ -56,11 +56,10 @@ def release_in_pieces(*containers: MutableSequence[Any] | MutableMapping[Any, An
         if isinstance(container, MutableSequence):
             while container:
                 del container[-RELEASE_PIECE:]
-        else:
-            popitem = container.popitem
-            while container:
-                for _ in range(min(RELEASE_PIECE, len(container))):
-                    popitem()
+        else:  # the dict lets go of its items (a quick C call), two lists keep them alive
+            keys, values = list(container), list(container.values())
+            container.clear()
+            release_in_pieces(keys, values)
 
 
 class IndexedPatients(list[IndexedPatient]):

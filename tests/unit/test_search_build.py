@@ -1,6 +1,8 @@
 """Building the whole index at once (column by column, keys sample-sorted in pieces) must give
 exactly what adding the same patients one by one gives; and it lets go of memory in pieces."""
 
+import gc
+import weakref
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.services import search_entries, search_keys
-from novamind_desktop.services.search import PatientSearchIndex
+from novamind_desktop.services.search import PatientSearchIndex, SearchHit
 from novamind_desktop.services.search_records import (
     IndexedPatient,
     IndexedPatients,
@@ -136,4 +138,23 @@ def test_an_index_record_shows_what_a_patient_shows():
         date(1975, 12, 25),
         "+353871112233",
         "z@example.ie",
+    )
+
+
+def test_the_index_keeps_nothing_the_garbage_collector_must_walk_but_its_entries():
+    ids = [uuid4() for _ in range(50)]
+    listed = [
+        IndexedPatient(pid, "Ada", f"Zed{i}", date(1990, 1, 2), "+49123", None, True)
+        for i, pid in enumerate(ids)
+    ]
+    index = PatientSearchIndex()
+    index.build(listed, {ids[0]: DAY})
+    index.upsert(Patient(uuid4(), PatientDetails("Bea", "Alpha", date(1991, 2, 3), "+4987")))
+    first, watched = ids[0], weakref.ref(ids[1])
+    del listed, ids
+    gc.collect()
+    assert watched() is None  # neither the records nor their UUIDs are kept
+    assert not any(gc.is_tracked(v) for e in index._entries.values() for v in e)
+    assert index.hit(first) == SearchHit(
+        first, "Ada Zed0", date(1990, 1, 2), "+49123", None, DAY, True
     )
