@@ -134,10 +134,10 @@ class PatientSearchIndex:
         self._entries[entry.slot] = entry
         self._slot_of[entry.key] = entry.slot
         for token in entry.tokens:
-            self._names.insert(name_key(token, entry), entry.slot)
+            self._names.insert(name_key(token, entry))
         if entry.email_folded:
-            self._emails.insert(email_key(entry), entry.slot)
-        self._phone_keys.insert(phone_key(entry), entry.slot)
+            self._emails.insert(email_key(entry))
+        self._phone_keys.insert(phone_key(entry))
         self._by_dob.setdefault(entry.date_of_birth, set()).add(entry.slot)
         self._phones = None
 
@@ -181,7 +181,7 @@ class PatientSearchIndex:
         keys = self._phone_keys
         with self._lock:
             exact = keys.prefix_range(digits + "\x00")
-            return [self._entries[keys.slots[i]].patient_id for i in exact]
+            return [self._entries[slot].patient_id for slot in keys.slots(exact)]
 
     def _match(self, terms: list[Term], limit: int) -> list[int]:
         driver = min(terms, key=self._estimate)
@@ -211,7 +211,7 @@ class PatientSearchIndex:
     def _candidates(self, term: Term) -> Iterator[int]:
         if term.kind == "name":
             names = self._names
-            return (names.slots[i] for i in names.prefix_range(term.text))
+            return names.slots(names.prefix_range(term.text))
         if term.kind == "email":
             return self._email_candidates(term.text)
         if term.kind == "date":
@@ -221,7 +221,7 @@ class PatientSearchIndex:
 
     def _email_candidates(self, prefix: str) -> Iterator[int]:
         emails = self._emails
-        return (emails.slots[i] for i in emails.prefix_range(prefix))
+        return emails.slots(emails.prefix_range(prefix))
 
     def _phone_candidates(self, digits: str) -> Iterator[int]:
         """Phones containing `digits`: the whole number first, then numbers starting with it
@@ -229,7 +229,7 @@ class PatientSearchIndex:
         variants = phone_variants(digits)
         keys = self._phone_keys
         for variant in variants:
-            yield from (keys.slots[i] for i in keys.prefix_range(variant))
+            yield from keys.slots(keys.prefix_range(variant))
         blob = self._phone_blob()
         for variant in variants:
             pos = blob.text.find(variant)

@@ -4,9 +4,9 @@ Each patient is an `Entry` (a tuple) in a numbered slot. Names, emails and phone
 also in sorted key arrays ("token\\0sort-name\\0slot", "email\\0slot", "digits\\0slot") that a
 prefix search bisects. `Contents.built` makes all of it a thousand patients at a time,
 column by column with C-level map()s (no Python bytecode per patient where it can be
-avoided, no C call long enough to keep the GUI thread waiting for the interpreter lock), and
-sorts the name keys by grouping them by token and sorting each token's "sort-name\\0slot"
-tails. The result is exactly what adding the patients one by one would give.
+avoided, no C call long enough to keep the GUI thread waiting for the interpreter lock);
+search_keys sorts the key arrays the same way. The result is exactly what adding the
+patients one by one would give.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from operator import add, attrgetter, itemgetter
 from typing import NamedTuple
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
-from novamind_desktop.services.search_keys import SortedKeys, sorted_pieces
+from novamind_desktop.services.search_keys import SortedKeys
 from novamind_desktop.services.search_records import IndexedPatient, release_in_pieces
 from novamind_desktop.services.search_text import (
     full_name_tokens,
@@ -35,6 +35,7 @@ from novamind_desktop.services.search_text import (
 
 PIECE = 1024  # patients handled per round of map()s (well under a millisecond each)
 _KEY = "\x00".join  # of (text, str(slot)): "text\0slot", as email_key and phone_key make it
+_NAME_KEY = "\x00".join  # of (token, "sort-name\0slot"), as name_key makes it
 _SORT_NAME = " ".join  # of (last, first), both normalised
 _PLUS_ONE = partial(add, 1)
 _SLOT, _KEY_OF, _BORN = itemgetter(0), itemgetter(1), itemgetter(4)
@@ -154,49 +155,32 @@ class PhoneBlob:
 
 
 class _Columns:
-    """The key material of every patient, gathered piece by piece, sorted at the end."""
+    """The keys and phone digits of every patient, gathered piece by piece."""
 
     def __init__(self) -> None:
         self.slots: list[int] = []
-        self.by_sort_name: list[str] = []  # "sort-name\0slot"
-        self.tokens: list[tuple[str, ...]] = []
         self.digits: list[str] = []
+        self.name_keys: list[str] = []
         self.phone_keys: list[str] = []
         self.email_keys: list[str] = []
-        self.email_slots: list[int] = []
 
     def release(self) -> None:
         release_in_pieces(*vars(self).values())
 
     def add(self, entries: list[Entry]) -> None:
+        """The keys of `entries`, as name_key, email_key and phone_key make them."""
         slots = list(map(_SLOT, entries))
-        emails = list(map(_EMAIL_FOLDED, entries))
         digits = list(map(_DIGITS, entries))
         slot_texts = list(map(str, slots))
+        tokens = list(map(_TOKENS, entries))
+        tails = map(_KEY, zip(map(_SORT_NAME_OF, entries), slot_texts, strict=True))
+        each_tail = chain.from_iterable(map(repeat, tails, map(len, tokens)))  # once a token
         self.slots += slots
-        self.by_sort_name += map(_KEY, zip(map(_SORT_NAME_OF, entries), slot_texts, strict=True))
-        self.tokens += map(_TOKENS, entries)
         self.digits += digits
+        self.name_keys += map(_NAME_KEY, zip(chain.from_iterable(tokens), each_tail, strict=True))
         self.phone_keys += map(_KEY, zip(digits, slot_texts, strict=True))
+        emails = map(_EMAIL_FOLDED, entries)
         self.email_keys += [_KEY((e, s)) for e, s in zip(emails, slot_texts, strict=True) if e]
-        self.email_slots += [s for e, s in zip(emails, slots, strict=True) if e]
-
-    def names(self) -> SortedKeys:
-        """Name keys in order: tokens in order, each token's "sort-name\\0slot" tails in
-        order. Tokens hold no "\\0", so this is the order of the whole keys."""
-        tails: defaultdict[str, list[str]] = defaultdict(list)
-        slots: defaultdict[str, list[int]] = defaultdict(list)
-        for tail, slot, tokens in zip(self.by_sort_name, self.slots, self.tokens, strict=True):
-            for token in tokens:
-                tails[token].append(tail)
-                slots[token].append(slot)
-        distinct = list(tails)
-        names = SortedKeys()
-        for ordered, _ in sorted_pieces(distinct, list(range(len(distinct)))):
-            for token in ordered:
-                for tail_piece, slot_piece in sorted_pieces(tails[token], slots[token]):
-                    names.append(list(map(_KEY, zip(repeat(token), tail_piece))), slot_piece)
-        return names
 
 
 class Contents(NamedTuple):
@@ -237,13 +221,13 @@ class Contents(NamedTuple):
         built = cls(
             entries,
             slot_of,
-            columns.names(),
-            SortedKeys(columns.email_keys, columns.email_slots),
-            SortedKeys(columns.phone_keys, columns.slots),
+            SortedKeys(columns.name_keys),
+            SortedKeys(columns.email_keys),
+            SortedKeys(columns.phone_keys),
             dict(by_dob),
             PhoneBlob.of_columns(list(columns.slots), columns.digits),
         )
-        columns.release()  # 100,000 "sort-name\0slot" strings nothing else holds
+        columns.release()
         return built
 
     def release(self) -> None:

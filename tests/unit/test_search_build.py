@@ -41,15 +41,12 @@ patients = st.lists(
 
 
 def _contents(index: PatientSearchIndex) -> tuple:
-    def keys(sorted_keys: search_keys.SortedKeys) -> tuple[list[str], list[int]]:
-        return sorted_keys.keys, sorted_keys.slots
-
     return (
         index._entries,
         index._slot_of,
-        keys(index._names),
-        keys(index._emails),
-        keys(index._phone_keys),
+        index._names.keys,
+        index._emails.keys,
+        index._phone_keys.keys,
         index._by_dob,
         index._phone_blob(),
     )
