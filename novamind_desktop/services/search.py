@@ -24,15 +24,26 @@ from uuid import UUID
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.services.search_entries import (
+    BORN,
+    DIGITS,
+    EMAIL_FOLDED,
+    KEY,
+    SLOT,
+    SORT_NAME,
+    TOKENS,
+    UPCOMING,
     Contents,
     Entry,
     PhoneBlob,
     SearchHit,
     email_key,
+    hit,
     indexed,
     make_entry,
     name_key,
+    patient_id,
     phone_key,
+    with_upcoming,
 )
 from novamind_desktop.services.search_records import IndexedPatient
 from novamind_desktop.services.search_text import (
@@ -106,7 +117,7 @@ class PatientSearchIndex:
         listed = indexed(patient)
         with self._lock:
             old = self._slot_of.get(listed.id.int)
-            upcoming = self._entries[old].upcoming if old is not None else None
+            upcoming = self._entries[old][UPCOMING] if old is not None else None
             if old is not None:
                 self._drop(old)
             self._next_slot += 1
@@ -122,37 +133,37 @@ class PatientSearchIndex:
         with self._lock:
             slot = self._slot_of.get(patient_id.int)
             if slot is not None:
-                entry = self._entries[slot]
-                self._entries[slot] = entry._replace(upcoming=when)
+                self._entries[slot] = with_upcoming(self._entries[slot], when)
 
     def hit(self, patient_id: UUID) -> SearchHit | None:
         with self._lock:
             slot = self._slot_of.get(patient_id.int)
-            return None if slot is None else self._entries[slot].hit()
+            return None if slot is None else hit(self._entries[slot])
 
     def _add(self, entry: Entry) -> None:
-        self._entries[entry.slot] = entry
-        self._slot_of[entry.key] = entry.slot
-        for token in entry.tokens:
+        slot = entry[SLOT]
+        self._entries[slot] = entry
+        self._slot_of[entry[KEY]] = slot
+        for token in entry[TOKENS]:
             self._names.insert(name_key(token, entry))
-        if entry.email_folded:
+        if entry[EMAIL_FOLDED]:
             self._emails.insert(email_key(entry))
         self._phone_keys.insert(phone_key(entry))
-        self._by_dob.setdefault(entry.date_of_birth, set()).add(entry.slot)
+        self._by_dob.setdefault(entry[BORN], set()).add(slot)
         self._phones = None
 
     def _drop(self, slot: int) -> None:
         entry = self._entries.pop(slot)
-        del self._slot_of[entry.key]
-        for token in entry.tokens:
+        del self._slot_of[entry[KEY]]
+        for token in entry[TOKENS]:
             self._names.delete(name_key(token, entry))
-        if entry.email_folded:
+        if entry[EMAIL_FOLDED]:
             self._emails.delete(email_key(entry))
         self._phone_keys.delete(phone_key(entry))
-        same_day = self._by_dob.get(entry.date_of_birth, set())
+        same_day = self._by_dob.get(entry[BORN], set())
         same_day.discard(slot)
         if not same_day:
-            self._by_dob.pop(entry.date_of_birth, None)
+            self._by_dob.pop(entry[BORN], None)
         self._phones = None
 
     # Searching
@@ -170,7 +181,7 @@ class PatientSearchIndex:
                         slots.append(slot)
                         if len(slots) >= limit:
                             break
-            hits = [self._entries[s].hit() for s in slots]
+            hits = [hit(self._entries[s]) for s in slots]
         return sorted(hits, key=lambda h: not h.active)  # stable: the ranking otherwise stays
 
     def phone_matches(self, phone: str) -> list[UUID]:
@@ -181,7 +192,7 @@ class PatientSearchIndex:
         keys = self._phone_keys
         with self._lock:
             exact = keys.prefix_range(digits + "\x00")
-            return [self._entries[slot].patient_id for slot in keys.slots(exact)]
+            return [patient_id(self._entries[slot]) for slot in keys.slots(exact)]
 
     def _match(self, terms: list[Term], limit: int) -> list[int]:
         driver = min(terms, key=self._estimate)
@@ -216,7 +227,7 @@ class PatientSearchIndex:
             return self._email_candidates(term.text)
         if term.kind == "date":
             same_day = self._by_dob.get(term.day, set()) if term.day else set()
-            return iter(sorted(same_day, key=lambda s: self._entries[s].sort_name))
+            return iter(sorted(same_day, key=lambda s: self._entries[s][SORT_NAME]))
         return self._phone_candidates(term.text)
 
     def _email_candidates(self, prefix: str) -> Iterator[int]:
@@ -247,12 +258,12 @@ class PatientSearchIndex:
 
 def _accepts(entry: Entry, term: Term) -> bool:
     if term.kind == "name":
-        return any(token.startswith(term.text) for token in entry.tokens)
+        return any(token.startswith(term.text) for token in entry[TOKENS])
     if term.kind == "email":
-        return entry.email_folded.startswith(term.text)
+        return entry[EMAIL_FOLDED].startswith(term.text)
     if term.kind == "date":
-        return entry.date_of_birth == term.day
-    return any(variant in entry.digits for variant in phone_variants(term.text))
+        return entry[BORN] == term.day
+    return any(variant in entry[DIGITS] for variant in phone_variants(term.text))
 
 
 def _email_fallback(query: str, terms: list[Term]) -> bool:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from functools import partial
 from itertools import accumulate, chain, repeat
 from operator import add, attrgetter, itemgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment
@@ -38,8 +38,6 @@ _KEY = "\x00".join  # of (text, str(slot)): "text\0slot", as email_key and phone
 _NAME_KEY = "\x00".join  # of (token, "sort-name\0slot"), as name_key makes it
 _SORT_NAME = " ".join  # of (last, first), both normalised
 _PLUS_ONE = partial(add, 1)
-_SLOT, _KEY_OF, _BORN = itemgetter(0), itemgetter(1), itemgetter(4)
-_SORT_NAME_OF, _TOKENS, _EMAIL_FOLDED, _DIGITS = (itemgetter(i) for i in range(9, 13))
 _UUID_INT = attrgetter("int")
 
 
@@ -54,47 +52,55 @@ class SearchHit:
     active: bool = True
 
 
-class Entry(NamedTuple):
-    """One patient in the index, as plain values: not the IndexedPatient nor its UUID, so
-    those are let go after the build and a garbage collection (on whichever thread) walks
-    one object per patient of the index rather than three."""
-
-    slot: int
-    key: int  # the patient's id as UUID.int
-    first_name: str
-    last_name: str
-    date_of_birth: date
-    phone: str  # as shown
-    email: str | None  # as shown
-    active: bool
-    upcoming: datetime | None
-    sort_name: str
-    tokens: tuple[str, ...]
-    email_folded: str  # lower case, "" when none
-    digits: str  # the phone's digits
-
-    @property
-    def patient_id(self) -> UUID:
-        return UUID(int=self.key)
-
-    def hit(self) -> SearchHit:
-        return SearchHit(
-            self.patient_id,
-            f"{self.first_name} {self.last_name}",
-            self.date_of_birth,
-            self.phone,
-            self.email,
-            self.upcoming,
-            self.active,
-        )
+# One patient in the index: a plain tuple of plain values, read with the indices below. Not
+# the IndexedPatient nor its UUID, so those are let go after the build; and not a NamedTuple,
+# because CPython stops tracking plain tuples of untracked values (str, int, date, None...) in
+# the garbage collector, never tuple subclasses: 100,000 entries then cost no collection
+# (on whichever thread) any time, and building them triggers fewer full collections.
+Entry = tuple[
+    int, int, str, str, date, str, str | None, bool, datetime | None, str, tuple[str, ...], str, str
+]
+SLOT: Final = 0
+KEY: Final = 1  # the patient's id as UUID.int
+FIRST_NAME: Final = 2
+LAST_NAME: Final = 3
+BORN: Final = 4
+PHONE: Final = 5  # as shown
+EMAIL: Final = 6  # as shown
+ACTIVE: Final = 7
+UPCOMING: Final = 8
+SORT_NAME: Final = 9  # "last first", normalised
+TOKENS: Final = 10  # every word that finds the name
+EMAIL_FOLDED: Final = 11  # lower case, "" when none
+DIGITS: Final = 12  # the phone's digits
+_SLOT, _KEY_OF, _BORN = itemgetter(SLOT), itemgetter(KEY), itemgetter(BORN)
+_SORT_NAME_OF, _TOKENS = itemgetter(SORT_NAME), itemgetter(TOKENS)
+_EMAIL_FOLDED, _DIGITS = itemgetter(EMAIL_FOLDED), itemgetter(DIGITS)
 
 
-_new_entry = partial(tuple.__new__, Entry)  # Entry._make without its Python frame
+def patient_id(entry: Entry) -> UUID:
+    return UUID(int=entry[KEY])
+
+
+def hit(entry: Entry) -> SearchHit:
+    return SearchHit(
+        patient_id(entry),
+        f"{entry[FIRST_NAME]} {entry[LAST_NAME]}",
+        entry[BORN],
+        entry[PHONE],
+        entry[EMAIL],
+        entry[UPCOMING],
+        entry[ACTIVE],
+    )
+
+
+def with_upcoming(entry: Entry, when: datetime | None) -> Entry:
+    return (*entry[:UPCOMING], when, *entry[UPCOMING + 1 :])  # type: ignore[return-value]
 
 
 def make_entry(slot: int, patient: IndexedPatient, upcoming: datetime | None) -> Entry:
     first, last = patient.first_name, patient.last_name
-    return Entry(
+    return (
         slot,
         patient.id.int,
         first,
@@ -112,15 +118,15 @@ def make_entry(slot: int, patient: IndexedPatient, upcoming: datetime | None) ->
 
 
 def name_key(token: str, entry: Entry) -> str:
-    return f"{token}\x00{entry.sort_name}\x00{entry.slot}"
+    return f"{token}\x00{entry[SORT_NAME]}\x00{entry[SLOT]}"
 
 
 def phone_key(entry: Entry) -> str:
-    return f"{entry.digits}\x00{entry.slot}"
+    return f"{entry[DIGITS]}\x00{entry[SLOT]}"
 
 
 def email_key(entry: Entry) -> str:
-    return f"{entry.email_folded}\x00{entry.slot}"
+    return f"{entry[EMAIL_FOLDED]}\x00{entry[SLOT]}"
 
 
 def next_time(value: Appointment | datetime | None) -> datetime | None:
@@ -258,24 +264,21 @@ def _entries(
         _SORT_NAME, zip(map(normalise_word, lasts), map(normalise_word, firsts), strict=True)
     )
     word_tokens = map(frozenset.union, map(name_word_tokens, firsts), map(name_word_tokens, lasts))
-    return list(
-        map(
-            _new_entry,
-            zip(
-                range(first_slot, first_slot + len(patients)),
-                map(_UUID_INT, ids),
-                firsts,
-                lasts,
-                born,
-                phones,
-                emails,
-                active,
-                map(starts.get, ids),
-                sort_names,
-                map(tuple, word_tokens),
-                [e.lower() if e else "" for e in emails],
-                phone_digits_of(phones),
-                strict=True,
-            ),
+    return list(  # each entry a tuple made by zip(), as make_entry() makes it
+        zip(
+            range(first_slot, first_slot + len(patients)),
+            map(_UUID_INT, ids),
+            firsts,
+            lasts,
+            born,
+            phones,
+            emails,
+            active,
+            map(starts.get, ids),
+            sort_names,
+            map(tuple, word_tokens),
+            [e.lower() if e else "" for e in emails],
+            phone_digits_of(phones),
+            strict=True,
         )
     )
