@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
 from novamind_desktop.domain.users import Actor, Role
-from novamind_desktop.infrastructure.records import AuditEventRecord
+from novamind_desktop.infrastructure.records import AuditEventRecord, UserRecord
 
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
@@ -49,3 +51,24 @@ def test_events_are_written_whoever_commits_the_session(migrated_db) -> None:
         uow.audit.record(_event(alice, "p3"))
         uow.session.commit()
     assert _stored(migrated_db) == [(f"p{n}", "alice", "alice", 1) for n in (1, 2, 3)]
+
+
+def test_events_survive_a_savepoint_the_database_refuses(migrated_db) -> None:
+    """A savepoint's release fires the session's before_commit too: events recorded before
+    a refused write (rolled back with its savepoint) must still reach the outer commit."""
+    alice = Actor(uuid4(), "alice", Role.FRONTDESK)
+    with migrated_db(alice) as uow:
+        uow.audit.record(_event(alice, "p1"))
+        refused = UserRecord(
+            username="x",
+            display_name="x",
+            role="not-a-role",  # the CHECK constraint refuses it at flush, inside the savepoint
+            password_hash="x",
+            active=True,
+            failed_sign_ins=0,
+        )
+        with pytest.raises(IntegrityError), uow.session.begin_nested():
+            uow.session.add(refused)
+        uow.audit.record(_event(alice, "p2"))
+        uow.commit()
+    assert [row[0] for row in _stored(migrated_db)] == ["p1", "p2"]

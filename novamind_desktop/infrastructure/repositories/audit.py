@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
@@ -27,14 +27,20 @@ def _to_domain(record: AuditEventRecord) -> AuditEvent:
 
 
 _FIRST = {"version": 1}
-_AUDIT_TABLE = AuditEventRecord.__table__  # Core: no ORM bookkeeping per row
+_AUDIT_TABLE = cast(Table, AuditEventRecord.__table__)  # Core: no ORM bookkeeping per row
 _INSERT = insert(_AUDIT_TABLE)  # built once: constructing it costs more than a lookup's query
 _LOG = "audit_log"  # the session.info key of the session's SqlAuditLog
 
 
 def write_pending(session: Session) -> None:
     """The session's `before_commit` hook (unit_of_work registers it once for every session
-    it makes): its audit log's waiting events go in before the COMMIT."""
+    it makes): its audit log's waiting events go in before the COMMIT.
+
+    SQLAlchemy fires before_commit when a savepoint is released as well. Writing then would
+    put the events inside that savepoint, and a write the database refuses at the release
+    would roll them back with it; they wait for the outermost commit instead."""
+    if session.in_nested_transaction():
+        return
     log = session.info.get(_LOG)
     if log is not None:
         log.write_pending()
