@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
 
-from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.audit import AuditAction, AuditEvent
 from novamind_desktop.domain.errors import DomainError, DuplicateEmail
 from novamind_desktop.domain.patients import (
     PATIENT_FIELDS,
@@ -37,6 +37,7 @@ from novamind_desktop.services.import_rows import (
     RefusedRow,
     Rows,
     chunks,
+    new_ids,
     refuse_unknown_columns,
 )
 from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -92,6 +93,7 @@ class PatientImport:
         """The chunk in one unit of work; the outcome of each row, in file order."""
         outcomes: list[RowOutcome] = []
         new: list[tuple[int, Patient]] = []
+        ids = iter(new_ids(len(checked)))  # one draw for the chunk, not uuid4() per row
         with self._uow(self._actor) as uow:
             known = _KnownPatients.look_up(
                 uow, [c.details for c in checked if isinstance(c, _Valid)]
@@ -107,14 +109,13 @@ class PatientImport:
                     continue
                 if not stored:
                     known.remember(row.details)
-                    new.append((row.line, Patient(id=uuid4(), details=row.details)))
+                    new.append((row.line, Patient(id=next(ids), details=row.details)))
                 outcomes.append(Outcome.PRESENT if stored else Outcome.ACCEPTED)
             if new:
                 uow.patients.add_many([patient for _, patient in new])
                 # Recorded after the insert: waiting events are written inside the next
                 # savepoint released, and lost if that savepoint is rolled back.
-                for line, patient in new:
-                    self._audit(uow, patient.id, line)
+                self._audit_imported(uow, new)
                 uow.commit()
         return outcomes
 
@@ -136,6 +137,22 @@ class PatientImport:
         audit_trail.record(
             uow, self._clock, self._actor, AuditAction.IMPORT, PATIENT, patient_id, f"line {line}"
         )
+
+    def _audit_imported(self, uow: UnitOfWork, new: list[tuple[int, Patient]]) -> None:
+        """What _audit records for each new patient, the event ids drawn all at once."""
+        for (line, patient), event_id in zip(new, new_ids(len(new)), strict=True):
+            uow.audit.record(
+                AuditEvent(
+                    id=event_id,
+                    at=self._clock.now(),
+                    user_id=self._actor.user_id,
+                    username=self._actor.username,
+                    action=AuditAction.IMPORT,
+                    entity=PATIENT,
+                    entity_id=str(patient.id),
+                    detail=f"line {line}",
+                )
+            )
 
 
 def _details(row: Mapping[str, str], today: date) -> PatientDetails:

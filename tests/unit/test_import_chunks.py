@@ -3,6 +3,7 @@ outcome as if it had had a unit of work of its own, and a chunk that fails at th
 done again one row at a time."""
 
 from datetime import date
+from uuid import RFC_4122
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from novamind_desktop.domain.audit import AuditAction
 from novamind_desktop.services.import_patients import PatientImport
-from novamind_desktop.services.import_rows import ImportReport, Outcome, RefusedRow
+from novamind_desktop.services.import_rows import ImportReport, Outcome, RefusedRow, new_ids
 from novamind_desktop.services.imports import ImportService
 
 from .conftest import CLINIC_TZ
@@ -239,3 +240,20 @@ def test_the_report_counts_outcomes_in_file_order():
     report.add([Outcome.ACCEPTED, RefusedRow(3, "x"), Outcome.PRESENT, RefusedRow(5, "y")])
     assert (report.accepted, report.already_present) == (1, 1)
     assert [r.line for r in report.refused] == [3, 5]
+
+
+def test_each_new_patient_gets_its_own_id_and_an_event_of_its_own(service, db, frontdesk):
+    service.import_patients(frontdesk, numbered(*(person(n) for n in range(1, 8))))
+    events = db.actions(AuditAction.IMPORT)
+    assert sorted(e.entity_id or "" for e in events) == sorted(str(i) for i in db.patients)
+    assert {(e.username, e.entity) for e in events} == {(frontdesk.username, "patient")}
+    ids = [*db.patients, *(e.id for e in events)]
+    assert len(set(ids)) == len(ids) == 14
+    assert {i.version for i in ids} == {4}
+
+
+def test_new_ids_are_random_version_4_uuids():
+    assert new_ids(0) == []
+    ids = new_ids(3) + new_ids(3)
+    assert len(set(ids)) == 6
+    assert {(i.version, i.variant) for i in ids} == {(4, RFC_4122)}
