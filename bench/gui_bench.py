@@ -94,6 +94,9 @@ def stall_metrics(report: Report, ctx: BenchContext, clinic_url: str) -> None:
         gc_setup_max_pause_ms=result["gc_setup_max_pause_ms"],
         gc_max_pause_on_gui_thread=result["gc_max_pause_on_gui_thread"],
         gc_full_collections=result["gc_full_collections"],
+        worst_gap_worker_cpu_ms=result["worst_gap_worker_cpu_ms"],
+        worst_gap_gui_cpu_ms=result["worst_gap_gui_cpu_ms"],
+        switch_interval_ms=result["switch_interval_ms"],
         **jobs,
     )
     explain_stall(report, result)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import sys
 import threading
 import time
@@ -38,19 +39,57 @@ INTERVAL_MS = 5
 
 
 class Heartbeat:
+    """Each beat also notes the CPU time the GUI thread and the worker thread have used so
+    far (a microsecond to read), so that a long gap can be told apart: the worker computed
+    through it (it held the GIL, or kept the GUI thread waiting for it), or neither thread
+    ran (the machine gave the process no CPU; the idle baseline sees the same)."""
+
     def __init__(self) -> None:
         self.beats: list[float] = []
+        self.cpu: list[tuple[float, float]] = []  # (GUI thread, worker thread) seconds, per beat
+        self._worker_clock: int | None = None
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(INTERVAL_MS)
         self.timer.timeout.connect(self._beat)
 
+    def watch_worker(self, thread_ident: int) -> None:
+        """Called on the worker thread by its first job."""
+        if self._worker_clock is None:
+            self._worker_clock = time.pthread_getcpuclockid(thread_ident)
+
     def _beat(self) -> None:
         self.beats.append(time.perf_counter())
+        self.cpu.append((time.thread_time(), self._worker_cpu()))
+
+    def _worker_cpu(self) -> float:
+        """NaN until the first job has named the worker thread (or once it has ended)."""
+        if self._worker_clock is None:
+            return math.nan
+        try:
+            return time.clock_gettime(self._worker_clock)
+        except OSError:
+            return math.nan
 
     def gaps_ms(self, since: float, until: float) -> list[float]:
         beats = [b for b in self.beats if since <= b <= until]
         return [(b - a) * 1000 for a, b in pairwise(beats)]
+
+    def worst_gap_cpu_ms(self, since: float, until: float) -> dict[str, float]:
+        """CPU time each thread used during the longest gap between `since` and `until`."""
+        spans = [
+            (self.beats[i] - self.beats[i - 1], i)
+            for i in range(1, len(self.beats))
+            if since <= self.beats[i - 1] and self.beats[i] <= until
+        ]
+        if not spans:
+            return {"worst_gap_gui_cpu_ms": math.nan, "worst_gap_worker_cpu_ms": math.nan}
+        _, i = max(spans)
+        (gui_a, worker_a), (gui_b, worker_b) = self.cpu[i - 1], self.cpu[i]
+        return {
+            "worst_gap_gui_cpu_ms": (gui_b - gui_a) * 1000,
+            "worst_gap_worker_cpu_ms": (worker_b - worker_a) * 1000,
+        }
 
 
 class GcWatch:
@@ -155,7 +194,7 @@ def main(config_path: str) -> None:
 
     busy_from = time.perf_counter()
     for label, job in todo:
-        runner.submit(_timed(job, label, spans), done, failed, label=label)
+        runner.submit(_timed(job, label, spans, heart), done, failed, label=label)
     loop.exec()
     busy_to = time.perf_counter()
     heart.timer.stop()
@@ -175,6 +214,8 @@ def main(config_path: str) -> None:
                     [b for b in heart.beats if busy_from <= b <= busy_to], spans
                 ),
                 "failures": failures,
+                "switch_interval_ms": sys.getswitchinterval() * 1000,
+                **heart.worst_gap_cpu_ms(busy_from, busy_to),
                 **collections.summary(busy_from, busy_to),
             }
         )
@@ -182,9 +223,13 @@ def main(config_path: str) -> None:
 
 
 def _timed(
-    job: Callable[[Any], object], label: str, spans: dict[str, tuple[float, float]]
+    job: Callable[[Any], object],
+    label: str,
+    spans: dict[str, tuple[float, float]],
+    heart: Heartbeat,
 ) -> Callable[[Any], object]:
     def run(context: Any) -> object:
+        heart.watch_worker(threading.get_ident())
         start = time.perf_counter()
         result = job(context)
         spans[label] = (start, time.perf_counter())
