@@ -52,12 +52,14 @@ def _assert_no_phi(text: str, where: str) -> None:
 
 def _spoil_a_date_of_birth(cli: Cli) -> None:
     """Store a well-encrypted date of birth that is not a date: reading it raises a
-    ValueError whose message quotes the decrypted text."""
+    ValueError whose message quotes the decrypted text. Always the first patient registered
+    (the imported one), not whichever row the database happens to return first."""
     cipher = FieldCipher(load_keyring(cli.env))
     engine = create_engine(cli.url)
+    first = select(PatientRecord.id).order_by(PatientRecord.created_at, PatientRecord.id)
     try:
         with engine.begin() as connection:
-            row_id: uuid.UUID = connection.scalars(select(PatientRecord.id).limit(1)).one()
+            row_id: uuid.UUID = connection.scalars(first.limit(1)).one()
             blob = cipher.encrypt("patients", "date_of_birth", row_id, SECRET_DOB)
             connection.execute(
                 update(PatientRecord).where(PatientRecord.id == row_id).values(date_of_birth=blob)
