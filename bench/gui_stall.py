@@ -54,8 +54,8 @@ class Heartbeat:
         self.timer.timeout.connect(self._beat)
 
     def watch_worker(self, thread_ident: int) -> None:
-        """Called on the worker thread by its first job."""
-        if self._worker_clock is None:
+        """Called on the worker thread by its first job (no thread CPU clocks on Windows)."""
+        if self._worker_clock is None and hasattr(time, "pthread_getcpuclockid"):
             self._worker_clock = time.pthread_getcpuclockid(thread_ident)
 
     def _beat(self) -> None:
