@@ -108,3 +108,20 @@ def test_shutdown_unfreezes_the_heap(qtbot):
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
     assert runner.busy == 0
+
+
+def test_the_runner_shortens_the_switch_interval_while_it_lives(qtbot) -> None:
+    """The GUI thread's waits for the interpreter lock stay short while the worker computes;
+    the interpreter's own setting comes back when the runner stops."""
+    import sys
+
+    from novamind_desktop.ui.worker import GIL_SWITCH_INTERVAL_S
+
+    before = sys.getswitchinterval()
+    assert before != GIL_SWITCH_INTERVAL_S
+    runner = QtTaskRunner(show_error=lambda message: None)
+    try:
+        assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S
+    finally:
+        runner.shutdown()
+    assert sys.getswitchinterval() == before
