@@ -195,6 +195,7 @@ def main(config_path: str) -> None:
     busy_from = time.perf_counter()
     for label, job in todo:
         runner.submit(_timed(job, label, spans, heart), done, failed, label=label)
+    switch_interval_ms = sys.getswitchinterval() * 1000  # the runner's, restored at shutdown
     loop.exec()
     busy_to = time.perf_counter()
     heart.timer.stop()
@@ -214,7 +215,7 @@ def main(config_path: str) -> None:
                     [b for b in heart.beats if busy_from <= b <= busy_to], spans
                 ),
                 "failures": failures,
-                "switch_interval_ms": sys.getswitchinterval() * 1000,
+                "switch_interval_ms": switch_interval_ms,
                 **heart.worst_gap_cpu_ms(busy_from, busy_to),
                 **collections.summary(busy_from, busy_to),
             }
