@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from novamind_desktop.domain.errors import DomainError
+from novamind_desktop.services.import_appointments import APPOINTMENT_FIELDS
 
 PATIENT_HEADER: tuple[str, ...] = (
     "first_name",
@@ -31,17 +32,8 @@ PATIENT_HEADER: tuple[str, ...] = (
     "emergency_contact_phone",
 )
 
-APPOINTMENT_HEADER: tuple[str, ...] = (
-    "patient_email",
-    "clinician_username",
-    "start",
-    "end",
-    "appointment_type",
-    "status",
-    "virtual",
-    "location",
-    "notes",
-)
+# The columns the appointment import reads, in the order an export writes them.
+APPOINTMENT_HEADER: tuple[str, ...] = APPOINTMENT_FIELDS
 
 Row = dict[str, str]
 # Key under which a row with more cells than the header keeps the surplus (see _row).
