@@ -144,8 +144,8 @@ class MigratedDatabase:
     def backend(self) -> str:
         return self.engine.dialect.name
 
-    def __call__(self, actor: Actor) -> UnitOfWork:
-        return self.uow_factory(actor)
+    def __call__(self, actor: Actor, *, reading: bool = False) -> UnitOfWork:
+        return self.uow_factory(actor, reading=reading)
 
 
 @pytest.fixture

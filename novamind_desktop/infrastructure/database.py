@@ -33,6 +33,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # replaced, and the whole pool too, as pool_pre_ping would; pinging on every checkout added
 # a round trip to every unit of work, a third of a short lookup's.
 PING_AFTER_IDLE_S = 2.0
+# The execution option (and Session.info key) of a unit of work that only reads and audits
+# (services.ports.UnitOfWorkFactory; see reading_bind).
+READING = "novamind_reading"
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
@@ -127,6 +130,17 @@ def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -
     )
 
 
+def reading_bind(engine: Engine) -> Engine:
+    """`engine` (same pool) for the sessions of units of work that only read and audit: their
+    statements run without a transaction, each seeing the latest committed data, and their
+    audit events bring a transaction of their own (repositories.audit). That saves the round
+    trips of BEGIN and COMMIT on PostgreSQL and the write lock of BEGIN IMMEDIATE on SQLite."""
+    options: dict[str, Any] = {READING: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)
+
+
 def _ping_when_idle(engine: Engine) -> None:
     """pool_pre_ping, for connections that sat in the pool at least PING_AFTER_IDLE_S."""
     dialect = engine.dialect
@@ -179,7 +193,8 @@ def _sqlite_engine(url: URL, for_migrations: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get(READING):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

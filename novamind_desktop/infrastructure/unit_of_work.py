@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.database import READING, reading_bind
 from novamind_desktop.infrastructure.records import Record
 from novamind_desktop.infrastructure.repositories.appointment_types import (
     SqlAppointmentTypeRepository,
@@ -40,6 +41,8 @@ from novamind_desktop.services.ports import (
 
 
 def _stamp(session: Session, _context: Any, _instances: Iterable[object] | None) -> None:
+    if session.info.get(READING) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a reading unit of work may write only its audit events")
     actor: Actor = session.info["actor"]
     clock: Clock = session.info["clock"]
     now = clock.now()
@@ -72,17 +75,20 @@ class SqlAlchemyUnitOfWork:
         cipher: FieldCipher,
         clock: Clock,
         actor: Actor,
+        reading: bool = False,
     ):
         self._session_factory = session_factory
         self._cipher = cipher
         self._clock = clock
         self.actor = actor
+        self.reading = reading
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
         session = self._session_factory()
         session.info["actor"] = self.actor
         session.info["clock"] = self._clock
+        session.info[READING] = self.reading
         self._session = session
         self.patients = SqlPatientRepository(session, self._cipher)
         self.appointments = SqlAppointmentRepository(session, self._cipher)
@@ -120,10 +126,11 @@ class SqlAlchemyUnitOfWork:
         self.session.rollback()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, reading: bool = False) -> sessionmaker[Session]:
     # expire_on_commit=False: domain objects are built before commit, and nothing should
     # reload after it behind anyone's back.
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    bind = reading_bind(engine) if reading else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
     # Hooks for every session of this factory, registered once: event.listen on each new
     # session cost more than a small lookup's query.
     event.listen(factory, "before_flush", _stamp)
@@ -132,10 +139,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def make_uow_factory(engine: Engine, cipher: FieldCipher, clock: Clock) -> UnitOfWorkFactory:
-    """What bootstrap hands to the services: `uow_factory(actor)` opens a unit of work."""
-    session_factory = make_session_factory(engine)
+    """What bootstrap hands to the services: `uow_factory(actor)` opens a unit of work,
+    `uow_factory(actor, reading=True)` one that only reads (services.ports.UnitOfWorkFactory)."""
+    factories = {reading: make_session_factory(engine, reading) for reading in (False, True)}
 
-    def open_unit_of_work(actor: Actor) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session_factory, cipher, clock, actor)
+    def open_unit_of_work(actor: Actor, *, reading: bool = False) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(factories[reading], cipher, clock, actor, reading)
 
     return open_unit_of_work

@@ -125,7 +125,7 @@ class PatientService:
 
     def get(self, actor: Actor, patient_id: UUID) -> Patient:
         actor.require(Permission.READ_PATIENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             patient = uow.patients.get(patient_id)
             if patient is None:
                 raise NotFound("patient", patient_id)
@@ -135,7 +135,7 @@ class PatientService:
 
     def find_by_email(self, actor: Actor, email: str) -> Patient | None:
         actor.require(Permission.READ_PATIENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             patient = uow.patients.find_by_email(normalise_email(email))
             if patient is not None:
                 self._audit(uow, actor, AuditAction.READ, patient.id, "found by email")
@@ -144,7 +144,7 @@ class PatientService:
 
     def find_by_date_of_birth(self, actor: Actor, dob: date) -> list[Patient]:
         actor.require(Permission.READ_PATIENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             found = uow.patients.find_by_date_of_birth(dob)
             for patient in found:
                 self._audit(uow, actor, AuditAction.READ, patient.id, "found by date of birth")
@@ -157,7 +157,7 @@ class PatientService:
         """Stored patients with the same name and date of birth, the same email or the same
         phone as a (possibly half-filled) form. Reads each one it returns, so it is audited."""
         actor.require(Permission.READ_PATIENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             found: dict[UUID, Patient] = {}
             for patient in self._same_person_candidates(uow, actor, raw):
                 if patient.id != exclude_id:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self
@@ -200,8 +200,18 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
 
-# Builds a unit of work acting as `actor` (it stamps created_by / updated_by).
-UnitOfWorkFactory = Callable[[Actor], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work acting as `actor` (it stamps created_by / updated_by).
+
+    `reading=True` is for a use case that only reads records and audits what it read (a
+    lookup, opening a patient): it may write nothing but its audit events. It takes no lock
+    while it reads, so two of its statements may see different committed states. Its audit
+    events are committed as SQLite commits everything here (synchronous=NORMAL): atomically
+    and in order, though a power cut may lose the last moments of them; on PostgreSQL that
+    means not waiting for the WAL flush (synchronous_commit off for that transaction only).
+    Every write of clinical data keeps waiting for the disk."""
+
+    def __call__(self, actor: Actor, *, reading: bool = False) -> UnitOfWork: ...
 
 
 class Clock(Protocol):

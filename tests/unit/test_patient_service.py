@@ -1,11 +1,13 @@
 """PatientService against the fakes: writes, reads, audit, duplicates, conflicts, rollback."""
 
 from datetime import date, timedelta
+from uuid import uuid4
 
 import pytest
 
 from novamind_desktop.domain.audit import AuditAction
 from novamind_desktop.domain.errors import DuplicateEmail, NotFound, StaleRecord, ValidationFailed
+from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.services.patients import PatientService
 from novamind_desktop.services.search import PatientSearchIndex
 
@@ -123,6 +125,30 @@ def test_every_read_is_audited(service, db, frontdesk, clinician):
     reads = db.actions(AuditAction.READ)
     assert [(e.entity_id, e.username) for e in reads] == [(str(patient.id), "dr.chen")] * 3
     _assert_no_phi(db)
+
+
+def test_reads_use_reading_units_of_work_and_writes_do_not(service, uow_factory, frontdesk):
+    """A reading unit of work may store only audit events (the fake checks it at commit)."""
+    patient = service.register(frontdesk, RAW)
+    assert uow_factory.last.reading is False
+    for read in (
+        lambda: service.get(frontdesk, patient.id),
+        lambda: service.find_by_email(frontdesk, "zoe.obrien@example.org"),
+        lambda: service.find_by_date_of_birth(frontdesk, date(1984, 2, 29)),
+        lambda: service.possible_duplicates(frontdesk, RAW),
+    ):
+        read()
+        assert uow_factory.last.reading is True and uow_factory.last.committed
+    service.deactivate(frontdesk, patient.id, 1)
+    assert uow_factory.last.reading is False
+
+
+def test_the_fake_refuses_a_record_written_in_a_reading_unit_of_work(uow_factory, frontdesk):
+    details = PatientDetails("Ada", "Lovelace", date(1815, 12, 10), "+442071234567")
+    with uow_factory(frontdesk, reading=True) as uow:
+        uow.patients.add(Patient(uuid4(), details))
+        with pytest.raises(AssertionError, match="more than its audit events"):
+            uow.commit()
 
 
 def test_a_lookup_that_finds_nothing_writes_no_event(service, db, frontdesk):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Dialect, Table, insert, select
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.infrastructure.database import READING
 from novamind_desktop.infrastructure.records import AuditEventRecord
 
 
@@ -81,7 +84,13 @@ class SqlAuditLog:
         by = self._session.info["actor"].username
         now = self._session.info["clock"].now()
         stamps = {"created_at": now, "updated_at": now, "created_by": by, "updated_by": by}
-        self._session.execute(_INSERT, [row | stamps | _FIRST for row in rows])
+        rows = [row | stamps | _FIRST for row in rows]
+        if not self._session.info.get(READING):
+            self._session.execute(_INSERT, rows)
+        elif self._session.get_bind().dialect.name == "postgresql":
+            _write_read_events_pg(self._session.connection(), rows)
+        else:
+            _write_read_events_sqlite(self._session.connection(), rows)
 
     def query(
         self,
@@ -108,3 +117,62 @@ class SqlAuditLog:
             query = query.where(AuditEventRecord.at < until)
         query = query.order_by(AuditEventRecord.at.desc(), AuditEventRecord.id).limit(limit)
         return [_to_domain(record) for record in self._session.scalars(query)]
+
+
+# --- the audit events of a unit of work that only read ---------------------------------
+# (services.ports.UnitOfWorkFactory, reading=True). Its session reads without a transaction
+# (autocommit), so the events bring their own: atomic, committed before the records read are
+# handed back, and without waiting for the disk, the durability SQLite's synchronous=NORMAL
+# gives every commit here.
+
+_COLUMNS = tuple(column.name for column in _AUDIT_TABLE.columns)
+_INTO = f"INSERT INTO {_AUDIT_TABLE.name} ({', '.join(_COLUMNS)}) VALUES "
+_PG_READ_EVENTS = "BEGIN; SET LOCAL synchronous_commit TO OFF; " + _INTO + "{values}; COMMIT"
+_PG_ROW = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+_SQLITE_INSERT = _INTO + "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
+_BINDERS: dict[str, list[Callable[[Any], Any] | None]] = {}
+
+
+def _driver_values(dialect: Dialect, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' values as SQLAlchemy binds them on `dialect` (its own processors for UUIDs
+    and UTC datetimes), for statements handed to the driver as they are."""
+    binders = _BINDERS.get(dialect.name)
+    if binders is None:
+        binders = _BINDERS[dialect.name] = [
+            column.type.dialect_impl(dialect).bind_processor(dialect)
+            for column in _AUDIT_TABLE.columns
+        ]
+    return [
+        tuple(
+            value if bind is None else bind(value)
+            for bind, value in zip(binders, map(row.__getitem__, _COLUMNS), strict=True)
+        )
+        for row in rows
+    ]
+
+
+def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """One message, one round trip: BEGIN, SET LOCAL, the INSERT, COMMIT (four otherwise,
+    most of a lookup's time on a local server), handed to the driver as it is."""
+    values = [value for row in _driver_values(connection.dialect, rows) for value in row]
+    statement = _PG_READ_EVENTS.format(values=", ".join([_PG_ROW] * len(rows)))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement, values)
+    except Exception:
+        # A refused INSERT leaves the transaction open and aborted on this pooled
+        # connection, which autocommit's ROLLBACK-on-return would not end.
+        with suppress(Exception):
+            cursor.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.close()
+
+
+def _write_read_events_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """BEGIN IMMEDIATE and the INSERT, handed to the driver as they are; the session's
+    COMMIT ends the transaction."""
+    dbapi: Any = connection.connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+    dbapi.executemany(_SQLITE_INSERT, _driver_values(connection.dialect, rows))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, func, insert, select, type_coerce
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
 from novamind_desktop.domain.errors import DuplicateEmail, NotFound, StaleRecord
 from novamind_desktop.domain.patients import (
-    PATIENT_FIELDS,
     Patient,
     PatientDetails,
     normalise_email,
@@ -29,40 +26,24 @@ from novamind_desktop.infrastructure.repositories._base import (
     guarded_write,
 )
 from novamind_desktop.infrastructure.repositories.patient_index import read_index_patients
+from novamind_desktop.infrastructure.repositories.patient_rows import (
+    BY_EMAIL_INDEX,
+    TABLE,
+    TEXT_FIELDS,
+    PatientRow,
+    RawRows,
+    open_patient,
+    open_patients,
+)
 from novamind_desktop.services.search_records import IndexedPatient
 
-TABLE = "patients"
 # The blind-index purpose for emails; key rotation must recompute it with the same name.
 EMAIL_INDEX_COLUMN = "patients.email"
-_TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
 
-# Built once: building an IN (...) clause per call costs more than running it.
-# Core rows, no ORM objects: the columns open_patient reads, the sealed ones as the driver
-# returns them (the cipher takes bytes or a buffer), read as named tuples (a Row's attribute
-# access costs about a microsecond a column; a patient has sixteen).
-_P = PatientRecord.__table__.c
-_ROWS = select(
-    _P.id,
-    _P.active,
-    _P.version,
-    _P.created_at,
-    _P.updated_at,
-    *(
-        type_coerce(_P[name], NullType()).label(name)
-        for name in (*_TEXT_FIELDS, "date_of_birth", "email")
-    ),
-)
-_PatientRow = namedtuple("_PatientRow", [column.name for column in _ROWS.selected_columns])
-_BY_EMAIL_INDEX = _ROWS.where(
-    PatientRecord.__table__.c.email_index.in_(bindparam("indexes", expanding=True))
-)
-_IN_DOB_BUCKETS = _ROWS.where(
-    PatientRecord.__table__.c.dob_bucket.in_(bindparam("buckets", expanding=True))
-)
 # Batches (imports) use the statements above with IN lists of at most IN_PIECE values.
 IN_PIECE = 500
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_PATIENTS = PatientRecord.__table__
+_PATIENTS = cast(Table, PatientRecord.__table__)
 
 
 @contextmanager
@@ -80,7 +61,7 @@ def sealed_columns(row_id: UUID, details: PatientDetails, cipher: FieldCipher) -
     columns (email blind index and DOB bucket) under the current key."""
     sealer = RowSealer(cipher, TABLE)
     columns: dict[str, Any] = {
-        name: sealer.seal(name, row_id, getattr(details, name)) for name in _TEXT_FIELDS
+        name: sealer.seal(name, row_id, getattr(details, name)) for name in TEXT_FIELDS
     }
     columns["date_of_birth"] = sealer.seal(
         "date_of_birth", row_id, details.date_of_birth.isoformat()
@@ -100,28 +81,6 @@ def seal_patient(
     for name, value in sealed_columns(record.id, details, cipher).items():
         setattr(record, name, value)
     return record
-
-
-def open_patient(record: Any, cipher: FieldCipher) -> Patient:
-    """Decrypt a record (or a _PatientRow) into the domain Patient; DecryptionError names
-    table, column, row."""
-    sealer = RowSealer(cipher, TABLE)
-    text = {name: sealer.open(name, record.id, getattr(record, name)) for name in _TEXT_FIELDS}
-    details = PatientDetails(
-        date_of_birth=date.fromisoformat(
-            sealer.open("date_of_birth", record.id, record.date_of_birth)
-        ),
-        email=sealer.open_optional("email", record.id, record.email),
-        **text,
-    )
-    return Patient(
-        id=record.id,
-        details=details,
-        active=record.active,
-        version=record.version,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
 
 
 def open_full_name(
@@ -169,26 +128,18 @@ class SqlPatientRepository:
         if not wanted:
             return None
         indexes = self._cipher.blind_indexes(EMAIL_INDEX_COLUMN, wanted)
-        for row in self._core_rows(_BY_EMAIL_INDEX, {"indexes": list(indexes)}):
-            patient = open_patient(row, self._cipher)
+        reader = RawRows(self._session)
+        rows = reader.converted(reader.where_in("email_index", indexes))
+        for patient in open_patients(rows, self._cipher):
             if patient.details.email == wanted:  # rules out a (2^-128) index collision
                 return patient
         return None
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]:
-        """The bucket's rows in one statement (a few dozen at 100,000 patients): only their
-        DOB column is decrypted, every field only for the rows whose DOB matches. Oldest
-        record first."""
-        buckets = self._cipher.dob_buckets(dob)
-        sealer = RowSealer(self._cipher, TABLE)
-        wanted = dob.isoformat()
-        matches = [
-            row
-            for row in self._core_rows(_IN_DOB_BUCKETS, {"buckets": list(buckets)})
-            if sealer.open("date_of_birth", row.id, row.date_of_birth) == wanted
-        ]
-        matches.sort(key=lambda row: (row.created_at, row.id))
-        return [open_patient(row, self._cipher) for row in matches]
+        """Exact: the bucket's rows whose sealed DOB opens to `dob`. Oldest record first."""
+        found = self._born_on({dob})
+        found.sort(key=lambda patient: (patient.created_at, patient.id))
+        return found
 
     def list_all(self) -> list[Patient]:
         records = self._session.scalars(
@@ -222,12 +173,12 @@ class SqlPatientRepository:
     def count(self) -> int:
         return self._session.scalar(select(func.count()).select_from(PatientRecord)) or 0
 
-    def _core_rows(self, query: Select[Any], params: dict[str, Any]) -> list[Any]:
-        """The _PatientRows of a statement built on _ROWS. The Session autoflushes only before
-        ORM statements, so flush here (nothing to do when clean) for reads to see this unit of
-        work's writes."""
+    def _core_rows(self, query: Select[Any], params: dict[str, Any]) -> list[PatientRow]:
+        """The PatientRows of a statement built on patient_rows.ROWS. The Session autoflushes
+        only before ORM statements, so flush here (nothing to do when clean) for reads to see
+        this unit of work's writes."""
         self._session.flush()
-        return [_PatientRow._make(row) for row in self._session.execute(query, params)]
+        return [PatientRow._make(row) for row in self._session.execute(query, params)]
 
     # --- email uniqueness -----------------------------------------------------------------
 
@@ -281,7 +232,7 @@ class SqlPatientRepository:
         ]
         found: dict[str, Patient] = {}
         for piece in _pieces(indexes):
-            for row in self._core_rows(_BY_EMAIL_INDEX, {"indexes": piece}):
+            for row in self._core_rows(BY_EMAIL_INDEX, {"indexes": piece}):
                 patient = open_patient(row, self._cipher)
                 email = patient.details.email
                 if email in wanted:  # rules out a (2^-128) index collision
@@ -289,18 +240,18 @@ class SqlPatientRepository:
         return found
 
     def find_by_dates_of_birth(self, dobs: Iterable[date]) -> list[Patient]:
-        """Every patient born on one of `dobs`, in no particular order. As for one date: only
-        the DOB column of the buckets' rows is decrypted, every field only for matches."""
-        days = set(dobs)
+        """Every patient born on one of `dobs`, in no particular order."""
+        return self._born_on(set(dobs))
+
+    def _born_on(self, days: set[date]) -> list[Patient]:
+        """The buckets' rows read raw, only those born on one of `days` opened in full."""
         wanted = {day.isoformat() for day in days}
         buckets = sorted({b for day in days for b in self._cipher.dob_buckets(day)})
-        sealer = RowSealer(self._cipher, TABLE)
-        return [
-            open_patient(row, self._cipher)
-            for piece in _pieces(buckets)
-            for row in self._core_rows(_IN_DOB_BUCKETS, {"buckets": piece})
-            if sealer.open("date_of_birth", row.id, row.date_of_birth) in wanted
-        ]
+        reader = RawRows(self._session)
+        found: list[PatientRow] = []
+        for piece in _pieces(buckets):
+            found += reader.born_on(reader.where_in("dob_bucket", piece), wanted, self._cipher)
+        return open_patients(found, self._cipher)
 
 
 def _pieces(values: Sequence[Any]) -> Iterator[list[Any]]:

@@ -40,6 +40,16 @@ class FakeHasher:
         return encoded == "fake$" + password
 
 
+_RECORDS = (
+    "patients",
+    "appointments",
+    "users",
+    "password_hashes",
+    "twins",
+    "opening_hours",
+)
+
+
 @dataclass
 class FakeDatabase:
     clock: FixedClock
@@ -69,16 +79,12 @@ class FakeDatabase:
         return self
 
     def publish(self, work: FakeDatabase) -> None:
-        for name in (
-            "patients",
-            "appointments",
-            "users",
-            "password_hashes",
-            "twins",
-            "opening_hours",
-            "audit",
-        ):
+        for name in (*_RECORDS, "audit"):
             setattr(self, name, copy.copy(getattr(work, name)))
+
+    def same_records(self, work: FakeDatabase) -> bool:
+        """True if `work` changed nothing here but the audit trail."""
+        return all(getattr(work, name) == getattr(self, name) for name in _RECORDS)
 
     def actions(self, action: AuditAction | None = None) -> list[AuditEvent]:
         return [e for e in self.audit if action is None or e.action == action]

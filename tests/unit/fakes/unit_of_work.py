@@ -16,9 +16,10 @@ from .records import (
 
 
 class FakeUnitOfWork:
-    def __init__(self, db: FakeDatabase, actor: Actor):
+    def __init__(self, db: FakeDatabase, actor: Actor, reading: bool = False):
         self.db = db
         self.actor = actor
+        self.reading = reading
         self.committed = False
         self.rolled_back = False
         self._work: FakeDatabase | None = None
@@ -42,6 +43,8 @@ class FakeUnitOfWork:
         if self.db.commit_error is not None:
             error, self.db.commit_error = self.db.commit_error, None
             raise error
+        if self.reading and not self.db.same_records(self._work):
+            raise AssertionError("a reading unit of work wrote more than its audit events")
         self.db.publish(self._work)
         self.committed = True
 
@@ -53,14 +56,14 @@ class FakeUnitOfWork:
 
 
 class FakeUnitOfWorkFactory:
-    """Callable[[Actor], UnitOfWork] that remembers every unit of work it opened."""
+    """A UnitOfWorkFactory that remembers every unit of work it opened."""
 
     def __init__(self, db: FakeDatabase):
         self.db = db
         self.opened: list[FakeUnitOfWork] = []
 
-    def __call__(self, actor: Actor) -> FakeUnitOfWork:
-        uow = FakeUnitOfWork(self.db, actor)
+    def __call__(self, actor: Actor, *, reading: bool = False) -> FakeUnitOfWork:
+        uow = FakeUnitOfWork(self.db, actor, reading)
         self.opened.append(uow)
         return uow
 

@@ -1,0 +1,196 @@
+"""Patient rows read with Core, and their opening into domain Patients.
+
+Lookups read Core rows, not ORM objects: the columns a Patient needs, the sealed ones as the
+driver returns them (the cipher takes bytes or a buffer), as named tuples (a Row's attribute
+access costs about a microsecond a column; a patient has sixteen).
+
+A date-of-birth lookup reads its bucket's few dozen rows but opens only those born that day.
+SQLAlchemy's conversions of every row (a UUID, two datetimes) and psycopg2's unescaping of
+every bytea value cost more than the statement itself, so the bucket is read raw (the id as
+text, sealed values as bytes, or as hex text on PostgreSQL) and only the matches are converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from sqlalchemy import bindparam, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+
+from novamind_desktop.domain.patients import PATIENT_FIELDS, Patient, PatientDetails
+from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.records import PatientRecord
+from novamind_desktop.infrastructure.repositories._base import RowSealer
+
+TABLE = "patients"
+TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
+SEALED_FIELDS = (*TEXT_FIELDS, "date_of_birth", "email")
+_STATE_FIELDS = ("active", "version", "created_at", "updated_at")
+
+
+class PatientRow(NamedTuple):
+    """What open_patient reads: the row's state and every sealed detail."""
+
+    id: UUID
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    first_name: bytes
+    last_name: bytes
+    phone: bytes
+    address_line: bytes | None
+    city: bytes | None
+    postal_code: bytes | None
+    country: bytes | None
+    insurance_provider: bytes | None
+    insurance_member_id: bytes | None
+    emergency_contact_name: bytes | None
+    emergency_contact_phone: bytes | None
+    date_of_birth: bytes
+    email: bytes | None
+
+
+assert PatientRow._fields == ("id", *_STATE_FIELDS, *SEALED_FIELDS)
+
+# Built once: building an IN (...) clause per call costs more than running it.
+_P = PatientRecord.__table__.c
+ROWS = select(
+    _P.id,
+    *(_P[name] for name in _STATE_FIELDS),
+    *(type_coerce(_P[name], NullType()).label(name) for name in SEALED_FIELDS),
+)
+BY_EMAIL_INDEX = ROWS.where(_P.email_index.in_(bindparam("indexes", expanding=True)))
+
+
+@cache
+def _rows_sql(pg: bool, column: str, count: int) -> str:
+    """The SELECT of the rows whose `column` is one of `count` values, in the driver's terms."""
+    if pg:
+        row_id, mark = "id::text", "%s"
+        sealed = [f"encode({name}, 'hex')" for name in SEALED_FIELDS]
+    else:
+        row_id, mark, sealed = "id", "?", list(SEALED_FIELDS)
+    columns = ", ".join([row_id, *_STATE_FIELDS, *sealed])
+    marks = ", ".join([mark] * count)
+    return f"SELECT {columns} FROM {TABLE} WHERE {column} IN ({marks})"
+
+
+_DOB = PatientRow._fields.index("date_of_birth")
+_LOOKUP_COLUMNS = ("email_index", "dob_bucket")
+
+
+class RawRows:
+    """Reads patient rows through the driver itself: a lookup reads one row (an email) or a
+    few dozen (a DOB bucket), and SQLAlchemy's execution of a statement cost as much as the
+    database's. Only the rows wanted are converted into PatientRows."""
+
+    def __init__(self, session: Session):
+        session.flush()  # see this unit of work's own writes
+        connection = session.connection()
+        self._dbapi: Any = connection.connection.dbapi_connection
+        dialect = connection.dialect
+        self.pg = dialect.name == "postgresql"
+        stamp_type = _P.created_at.type.dialect_impl(dialect)
+        self._stamp: Callable[[Any], Any] = stamp_type.result_processor(dialect, None) or (
+            lambda value: value
+        )
+
+    def where_in(self, column: str, values: Sequence[Any]) -> list[Sequence[Any]]:
+        """The raw rows whose lookup `column` (email_index or dob_bucket) is in `values`."""
+        if column not in _LOOKUP_COLUMNS:
+            raise ValueError(f"not a lookup column: {column}")
+        if not values:
+            return []
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(_rows_sql(self.pg, column, len(values)), tuple(values))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def converted(self, rows: Sequence[Sequence[Any]]) -> list[PatientRow]:
+        return [self._convert(bytes.fromhex(row[0].replace("-", "")), row) for row in rows]
+
+    def born_on(
+        self, rows: Sequence[Sequence[Any]], wanted: set[str], cipher: FieldCipher
+    ) -> list[PatientRow]:
+        raws = [bytes.fromhex(row[0].replace("-", "")) for row in rows]
+        born = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(rows, _DOB))
+        return [
+            self._convert(raw, row)
+            for raw, row, day in zip(raws, rows, born, strict=True)
+            if day in wanted
+        ]
+
+    def _sealed(self, rows: Sequence[Sequence[Any]], index: int) -> list[Any]:
+        if not self.pg:
+            return [row[index] for row in rows]
+        return [None if row[index] is None else bytes.fromhex(row[index]) for row in rows]
+
+    def _convert(self, raw_id: bytes, row: Sequence[Any]) -> PatientRow:
+        _id, active, version, created_at, updated_at, *sealed = row
+        if self.pg:
+            sealed = [None if value is None else bytes.fromhex(value) for value in sealed]
+        return PatientRow(
+            UUID(bytes=raw_id),
+            bool(active),
+            int(version),
+            self._stamp(created_at),
+            self._stamp(updated_at),
+            *sealed,
+        )
+
+
+def open_patient(record: Any, cipher: FieldCipher) -> Patient:
+    """Decrypt a record (or a PatientRow) into the domain Patient; DecryptionError names
+    table, column, row."""
+    sealer = RowSealer(cipher, TABLE)
+    text = {name: sealer.open(name, record.id, getattr(record, name)) for name in TEXT_FIELDS}
+    details = PatientDetails(
+        date_of_birth=date.fromisoformat(
+            sealer.open("date_of_birth", record.id, record.date_of_birth)
+        ),
+        email=sealer.open_optional("email", record.id, record.email),
+        **text,
+    )
+    return Patient(
+        id=record.id,
+        details=details,
+        active=record.active,
+        version=record.version,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def open_patients(rows: Sequence[PatientRow], cipher: FieldCipher) -> list[Patient]:
+    """open_patient for several rows: each column opened with one decrypt_column call (same
+    checks and errors) instead of one decrypt() per value."""
+    if not rows:
+        return []
+    raws = [row.id.bytes for row in rows]
+    opened = {
+        name: cipher.decrypt_column(TABLE, name, raws, [getattr(row, name) for row in rows])
+        for name in SEALED_FIELDS
+    }
+    return [
+        Patient(
+            id=row.id,
+            details=PatientDetails(
+                date_of_birth=date.fromisoformat(opened["date_of_birth"][i] or ""),
+                email=opened["email"][i],
+                **{name: opened[name][i] or "" for name in TEXT_FIELDS},
+            ),
+            active=row.active,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+        for i, row in enumerate(rows)
+    ]

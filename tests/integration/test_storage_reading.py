@@ -1,0 +1,106 @@
+"""Units of work that only read and audit (UnitOfWorkFactory(actor, reading=True)), on both
+databases: they read without a transaction of their own and commit their audit events alone,
+atomically; they refuse to write anything else; a refused audit write leaves the pooled
+connection usable."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select
+from storage_samples import new_patient
+
+from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.domain.users import Actor, Role
+from novamind_desktop.infrastructure.records import AuditEventRecord, PatientRecord
+
+DESK = Actor(uuid4(), "frontdesk.ines", Role.FRONTDESK)
+
+
+def _event(clock, entity_id: str, event_id=None) -> AuditEvent:
+    return AuditEvent(
+        event_id or uuid4(), clock.now(), DESK.user_id, DESK.username, AuditAction.READ,
+        "patient", entity_id, "found by date of birth",
+    )  # fmt: skip
+
+
+def _audit_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(AuditEventRecord)) or 0
+
+
+def _someone(**changes):
+    return new_patient(email=f"{uuid4().hex[:12]}@example.org", **changes)
+
+
+def _stored(migrated_db, *patients):
+    with migrated_db(DESK) as uow:
+        added = [uow.patients.add(patient) for patient in patients]
+        uow.commit()
+    return added
+
+
+def test_its_audit_events_are_stored_when_it_commits(migrated_db, clock) -> None:
+    born = date(1984, 2, 29)
+    ada, _other = _stored(migrated_db, _someone(date_of_birth=born), _someone())
+    before = _audit_count(migrated_db.engine)
+    with migrated_db(DESK, reading=True) as uow:
+        found = uow.patients.find_by_date_of_birth(born)
+        for patient in found:
+            uow.audit.record(_event(clock, str(patient.id)))
+        uow.commit()
+    assert [p.id for p in found] == [ada.id] and found[0] == ada
+    with migrated_db(DESK) as uow:
+        events = uow.audit.query(entity_id=str(ada.id))
+    assert [(e.username, e.action) for e in events] == [(DESK.username, AuditAction.READ)]
+    assert _audit_count(migrated_db.engine) == before + 1
+
+
+def test_left_without_commit_it_stores_nothing(migrated_db, clock) -> None:
+    (ada,) = _stored(migrated_db, _someone())
+    before = _audit_count(migrated_db.engine)
+    with migrated_db(DESK, reading=True) as uow:
+        assert uow.patients.get(ada.id) == ada
+        uow.audit.record(_event(clock, str(ada.id)))
+    assert _audit_count(migrated_db.engine) == before
+
+
+def test_it_refuses_to_write_a_record(migrated_db) -> None:
+    with (
+        migrated_db(DESK, reading=True) as uow,
+        pytest.raises(RuntimeError, match="only its audit events"),
+    ):
+        uow.patients.add(_someone())
+        uow.commit()
+    with migrated_db.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(PatientRecord)) == 0
+
+
+def test_a_refused_audit_write_stores_none_of_its_events_and_the_connection_works_on(
+    migrated_db, clock
+) -> None:
+    """Two events with one id: the database refuses the second, so neither is kept, and the
+    pooled connection (on PostgreSQL, its transaction aborted mid-message) serves the next
+    unit of work."""
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=date(1990, 5, 17)))
+    before = _audit_count(migrated_db.engine)
+    clash = uuid4()
+    with (
+        pytest.raises(Exception, match=r"(?i)unique|duplicate"),
+        migrated_db(DESK, reading=True) as uow,
+    ):
+        uow.audit.record(_event(clock, str(ada.id), clash))
+        uow.audit.record(_event(clock, "another", clash))
+        uow.commit()
+    assert _audit_count(migrated_db.engine) == before
+    for _ in range(3):  # more than one pooled connection may be handed out
+        with migrated_db(DESK, reading=True) as uow:
+            assert [p.id for p in uow.patients.find_by_date_of_birth(date(1990, 5, 17))] == [ada.id]
+            uow.audit.record(_event(clock, str(ada.id)))
+            uow.commit()
+        with migrated_db(DESK) as uow:
+            uow.patients.add(_someone())
+            uow.commit()
+    assert _audit_count(migrated_db.engine) == before + 3
