@@ -7,9 +7,9 @@ typed about a patient.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from novamind_desktop.domain.audit import AuditAction, AuditEvent
+from novamind_desktop.domain.audit import AuditAction, AuditEvent, new_event_id
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.services.ports import Clock, UnitOfWork
 
@@ -42,7 +42,7 @@ def record(
     """Add one event to the unit of work; it is stored only if the use case commits."""
     uow.audit.record(
         AuditEvent(
-            id=uuid4(),
+            id=new_event_id(),
             at=clock.now(),
             user_id=actor.user_id,
             username=actor.username,
