@@ -154,7 +154,13 @@ def _driver_values(dialect: Dialect, rows: list[dict[str, Any]]) -> list[tuple[A
 def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """One message, one round trip: BEGIN, SET LOCAL, the INSERT, COMMIT (four otherwise,
     most of a lookup's time on a local server), handed to the driver as it is."""
-    values = [value for row in _driver_values(connection.dialect, rows) for value in row]
+    # UUIDs as text: psycopg2's UUID adapter is Python code run per value; PostgreSQL casts
+    # the quoted text to uuid on insert all the same.
+    values = [
+        str(value) if isinstance(value, UUID) else value
+        for row in _driver_values(connection.dialect, rows)
+        for value in row
+    ]
     statement = _PG_READ_EVENTS.format(values=", ".join([_PG_ROW] * len(rows)))
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
