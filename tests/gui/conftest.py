@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from novamind_desktop.ui.style import apply_style
 from novamind_desktop.ui.worker import QtTaskRunner
@@ -64,6 +64,11 @@ def screenshot():
 
     def save(widget: QWidget, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
+        # What the person would see: pending layout requests are handled before Qt paints,
+        # but grab() renders at once (a toolbar once showed mid-relayout, overlapping).
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
         assert widget.grab().save(str(path)), f"could not save {path}"
         return path
 

@@ -115,3 +115,21 @@ def test_paging_through_days_never_changes_the_number_of_rows(qtbot, window):
 def test_the_window_can_still_shrink_to_its_minimum(window):
     resized(window, 960, 600)  # MainWindow's own minimum size
     check_layout(window, window.pages[0].widget)
+
+
+def test_a_changed_chooser_label_is_laid_out_again_without_a_resize(qtbot, window, screenshot):
+    """On a wide screen the toolbar stays on one row, so a label that grows ("All 3
+    clinicians" after the list loads, "Clinicians: 1 of 3" after a choice) must re-lay the row
+    out by itself: it once overlapped "Show cancelled" until the window was resized."""
+    book = window.pages[0].widget
+    resized(window, 1600, 900)
+    assert book.toolbar.two_rows is False
+    clinicians = list(book.toolbar.clinician_actions)
+    for chosen in (clinicians[:1], clinicians):
+        book.toolbar._choose(chosen)
+        qtbot.waitUntil(lambda: not book.presenter._loading)
+        for _ in range(3):
+            QApplication.sendPostedEvents()
+            QApplication.processEvents()
+        check_layout(window, book)
+    screenshot(window, "frontdesk_book_toolbar_1600x900")
