@@ -3,10 +3,11 @@
 Nothing name-derived is ever stored in the database (DESIGN.md §5); this index is built on the
 worker after sign-in from decrypted rows and kept current with upsert()/remove().
 
-Names and emails live in sorted arrays of "token\\0sort-name\\0slot" keys, so a prefix is
-two bisects and the matches come out already ranked (an exact word first, then longer words,
-then by surname). Phone digits sit in one string that str.find scans in C. Dates of birth
-are a dict. Searching 100,000 patients takes about a millisecond.
+Name words are kept sorted, each with its patients' "sort-name\\0slot" keys in order, and
+emails in a sorted array of "email\\0slot" keys, so a prefix is two bisects and the matches
+come out already ranked (an exact word first, then longer words, then by surname). Phone
+digits sit in one string that str.find scans in C. Dates of birth are a dict. Searching
+100,000 patients takes about a millisecond.
 
 build() prepares everything aside and swaps it in under the lock, so searches on the GUI
 thread never wait for a build; no step of it holds the interpreter lock for long (see
@@ -30,7 +31,6 @@ from novamind_desktop.services.search_entries import (
     KEY,
     SLOT,
     SORT_NAME,
-    TOKENS,
     UPCOMING,
     Contents,
     Entry,
@@ -43,6 +43,7 @@ from novamind_desktop.services.search_entries import (
     name_key,
     patient_id,
     phone_key,
+    tokens,
     with_upcoming,
 )
 from novamind_desktop.services.search_records import IndexedPatient
@@ -144,8 +145,9 @@ class PatientSearchIndex:
         slot = entry[SLOT]
         self._entries[slot] = entry
         self._slot_of[entry[KEY]] = slot
-        for token in entry[TOKENS]:
-            self._names.insert(name_key(token, entry))
+        key = name_key(entry)
+        for token in tokens(entry):
+            self._names.insert(token, key)
         if entry[EMAIL_FOLDED]:
             self._emails.insert(email_key(entry))
         self._phone_keys.insert(phone_key(entry))
@@ -155,8 +157,9 @@ class PatientSearchIndex:
     def _drop(self, slot: int) -> None:
         entry = self._entries.pop(slot)
         del self._slot_of[entry[KEY]]
-        for token in entry[TOKENS]:
-            self._names.delete(name_key(token, entry))
+        key = name_key(entry)
+        for token in tokens(entry):
+            self._names.delete(token, key)
         if entry[EMAIL_FOLDED]:
             self._emails.delete(email_key(entry))
         self._phone_keys.delete(phone_key(entry))
@@ -212,7 +215,8 @@ class PatientSearchIndex:
 
     def _estimate(self, term: Term) -> int:
         if term.kind == "name":
-            return len(self._names.prefix_range(term.text))
+            names = self._names
+            return names.count(names.prefix_range(term.text))
         if term.kind == "email":
             return len(self._emails.prefix_range(term.text))
         if term.kind == "date":
@@ -258,7 +262,7 @@ class PatientSearchIndex:
 
 def _accepts(entry: Entry, term: Term) -> bool:
     if term.kind == "name":
-        return any(token.startswith(term.text) for token in entry[TOKENS])
+        return any(token.startswith(term.text) for token in tokens(entry))
     if term.kind == "email":
         return entry[EMAIL_FOLDED].startswith(term.text)
     if term.kind == "date":

@@ -1,8 +1,8 @@
 """What PatientSearchIndex holds, and how all of it is built from 100,000 patients at once.
 
-Each patient is an `Entry` (a tuple) in a numbered slot. Names, emails and phone digits are
-also in sorted key arrays ("token\\0sort-name\\0slot", "email\\0slot", "digits\\0slot") that a
-prefix search bisects. `Contents.built` makes all of it a thousand patients at a time,
+Each patient is an `Entry` (a tuple) in a numbered slot. Name words, emails and phone digits
+are also in sorted keys ("sort-name\\0slot" under each word, "email\\0slot", "digits\\0slot")
+that a prefix search bisects. `Contents.built` makes all of it a thousand patients at a time,
 column by column with C-level map()s (no Python bytecode per patient where it can be
 avoided, no C call long enough to keep the GUI thread waiting for the interpreter lock);
 search_keys sorts the key arrays the same way. The result is exactly what adding the
@@ -16,17 +16,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, attrgetter, itemgetter
 from typing import Final, NamedTuple
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
-from novamind_desktop.services.search_keys import SortedKeys
+from novamind_desktop.services.search_keys import SortedKeys, WordPostings, group_into
 from novamind_desktop.services.search_records import IndexedPatient, release_in_pieces
 from novamind_desktop.services.search_text import (
-    full_name_tokens,
     name_word_tokens,
     normalise_word,
     phone_digits,
@@ -35,10 +34,10 @@ from novamind_desktop.services.search_text import (
 
 PIECE = 1024  # patients handled per round of map()s (well under a millisecond each)
 _KEY = "\x00".join  # of (text, str(slot)): "text\0slot", as email_key and phone_key make it
-_NAME_KEY = "\x00".join  # of (token, "sort-name\0slot"), as name_key makes it
 _SORT_NAME = " ".join  # of (last, first), both normalised
 _PLUS_ONE = partial(add, 1)
 _UUID_INT = attrgetter("int")
+_NO_EMAIL: Final[dict[str | None, str]] = {None: ""}  # .get(email, email): "" for None
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,10 @@ class SearchHit:
 # the IndexedPatient nor its UUID, so those are let go after the build; and not a NamedTuple,
 # because CPython stops tracking plain tuples of untracked values (str, int, date, None...) in
 # the garbage collector, never tuple subclasses: 100,000 entries then cost no collection
-# (on whichever thread) any time, and building them triggers fewer full collections.
-Entry = tuple[
-    int, int, str, str, date, str, str | None, bool, datetime | None, str, tuple[str, ...], str, str
-]
+# (on whichever thread) any time, and building them triggers fewer full collections. The
+# words that find the name are not kept (tokens() makes them again from the remembered
+# words of each name): a tuple of them per patient cost the build ~10%.
+Entry = tuple[int, int, str, str, date, str, str | None, bool, datetime | None, str, str, str]
 SLOT: Final = 0
 KEY: Final = 1  # the patient's id as UUID.int
 FIRST_NAME: Final = 2
@@ -70,12 +69,9 @@ EMAIL: Final = 6  # as shown
 ACTIVE: Final = 7
 UPCOMING: Final = 8
 SORT_NAME: Final = 9  # "last first", normalised
-TOKENS: Final = 10  # every word that finds the name
-EMAIL_FOLDED: Final = 11  # lower case, "" when none
-DIGITS: Final = 12  # the phone's digits
-_SLOT, _KEY_OF, _BORN = itemgetter(SLOT), itemgetter(KEY), itemgetter(BORN)
-_SORT_NAME_OF, _TOKENS = itemgetter(SORT_NAME), itemgetter(TOKENS)
-_EMAIL_FOLDED, _DIGITS = itemgetter(EMAIL_FOLDED), itemgetter(DIGITS)
+EMAIL_FOLDED: Final = 10  # lower case, "" when none
+DIGITS: Final = 11  # the phone's digits
+_SLOT, _DIGITS = itemgetter(SLOT), itemgetter(DIGITS)
 
 
 def patient_id(entry: Entry) -> UUID:
@@ -111,14 +107,19 @@ def make_entry(slot: int, patient: IndexedPatient, upcoming: datetime | None) ->
         patient.active,
         upcoming,
         _SORT_NAME((normalise_word(last), normalise_word(first))),
-        full_name_tokens(first, last),
         (patient.email or "").lower(),
         phone_digits(patient.phone),
     )
 
 
-def name_key(token: str, entry: Entry) -> str:
-    return f"{token}\x00{entry[SORT_NAME]}\x00{entry[SLOT]}"
+def tokens(entry: Entry) -> frozenset[str]:
+    """Every word that finds the patient's name (name_tokens of "first last")."""
+    return name_word_tokens(entry[FIRST_NAME]) | name_word_tokens(entry[LAST_NAME])
+
+
+def name_key(entry: Entry) -> str:
+    """The patient's key under each word of their name (WordPostings)."""
+    return f"{entry[SORT_NAME]}\x00{entry[SLOT]}"
 
 
 def phone_key(entry: Entry) -> str:
@@ -164,29 +165,25 @@ class _Columns:
     """The keys and phone digits of every patient, gathered piece by piece."""
 
     def __init__(self) -> None:
-        self.slots: list[int] = []
         self.digits: list[str] = []
-        self.name_keys: list[str] = []
+        self.names: defaultdict[str, list[str]] = defaultdict(list)  # word -> name keys
         self.phone_keys: list[str] = []
         self.email_keys: list[str] = []
 
     def release(self) -> None:
-        release_in_pieces(*vars(self).values())
+        release_in_pieces(self.digits, self.phone_keys, self.email_keys)
 
-    def add(self, entries: list[Entry]) -> None:
-        """The keys of `entries`, as name_key, email_key and phone_key make them."""
-        slots = list(map(_SLOT, entries))
-        digits = list(map(_DIGITS, entries))
-        slot_texts = list(map(str, slots))
-        tokens = list(map(_TOKENS, entries))
-        tails = map(_KEY, zip(map(_SORT_NAME_OF, entries), slot_texts, strict=True))
-        each_tail = chain.from_iterable(map(repeat, tails, map(len, tokens)))  # once a token
-        self.slots += slots
-        self.digits += digits
-        self.name_keys += map(_NAME_KEY, zip(chain.from_iterable(tokens), each_tail, strict=True))
-        self.phone_keys += map(_KEY, zip(digits, slot_texts, strict=True))
-        emails = map(_EMAIL_FOLDED, entries)
-        self.email_keys += [_KEY((e, s)) for e, s in zip(emails, slot_texts, strict=True) if e]
+    def add(self, piece: _Piece) -> None:
+        """The keys of a piece of patients, as name_key, email_key and phone_key make them."""
+        slot_texts = list(map(str, piece.slots))
+        name_keys = map(_KEY, zip(piece.sort_names, slot_texts, strict=True))
+        words = list(map(frozenset.union, *piece.name_words))  # tokens() of each
+        each_key = chain.from_iterable(map(repeat, name_keys, map(len, words)))  # once a word
+        group_into(self.names, chain.from_iterable(words), each_key)
+        self.digits += piece.digits
+        self.phone_keys += map(_KEY, zip(piece.digits, slot_texts, strict=True))
+        with_email = compress(zip(piece.folded, slot_texts, strict=True), piece.folded)
+        self.email_keys += map(_KEY, with_email)
 
 
 class Contents(NamedTuple):
@@ -194,7 +191,7 @@ class Contents(NamedTuple):
 
     entries: dict[int, Entry]
     slot_of: dict[int, int]  # by UUID.int
-    names: SortedKeys
+    names: WordPostings
     emails: SortedKeys
     phone_keys: SortedKeys
     by_dob: dict[date, set[int]]
@@ -202,7 +199,7 @@ class Contents(NamedTuple):
 
     @classmethod
     def empty(cls) -> Contents:
-        return cls({}, {}, SortedKeys(), SortedKeys(), SortedKeys(), {}, None)
+        return cls({}, {}, WordPostings(), SortedKeys(), SortedKeys(), {}, None)
 
     @classmethod
     def built(
@@ -217,21 +214,20 @@ class Contents(NamedTuple):
         by_dob: defaultdict[date, set[int]] = defaultdict(set)
         columns = _Columns()
         for first in range(0, len(rows), PIECE):
-            piece = _entries(first + 1, rows[first : first + PIECE], starts)
-            slots = list(map(_SLOT, piece))
-            entries.update(zip(slots, piece, strict=True))
-            slot_of.update(zip(map(_KEY_OF, piece), slots, strict=True))
-            same_days = map(by_dob.__getitem__, map(_BORN, piece))
-            deque(map(set.add, same_days, slots), maxlen=0)  # by_dob[born].add(slot), in C
+            piece = _Piece(first + 1, rows[first : first + PIECE], starts)
+            entries.update(zip(piece.slots, piece.entries, strict=True))
+            slot_of.update(zip(piece.keys, piece.slots, strict=True))
+            same_days = map(by_dob.__getitem__, piece.born)
+            deque(map(set.add, same_days, piece.slots), maxlen=0)  # by_dob[born].add(slot), in C
             columns.add(piece)
         built = cls(
             entries,
             slot_of,
-            SortedKeys(columns.name_keys),
+            WordPostings.of_groups(columns.names),
             SortedKeys(columns.email_keys),
             SortedKeys(columns.phone_keys),
             dict(by_dob),
-            PhoneBlob.of_columns(list(columns.slots), columns.digits),
+            PhoneBlob.of_columns(list(entries), columns.digits),
         )
         columns.release()
         return built
@@ -245,40 +241,46 @@ class Contents(NamedTuple):
             release_in_pieces(self.phones.offsets, self.phones.slots)
 
 
-def _starts(upcoming: Mapping[UUID, Appointment | datetime]) -> Mapping[UUID, datetime | None]:
-    """Next appointment starts by patient (the map may hold appointments or their starts)."""
-    if any(isinstance(value, Appointment) for value in upcoming.values()):
-        return {pid: next_time(value) for pid, value in upcoming.items()}
-    return upcoming  # type: ignore[return-value]
+def _starts(upcoming: Mapping[UUID, Appointment | datetime]) -> dict[int, datetime | None]:
+    """Next appointment starts by UUID.int (the map may hold appointments or their starts):
+    looked up by the entries' int keys, with no UUID.__hash__ frame per patient."""
+    return {pid.int: next_time(value) for pid, value in upcoming.items()}
 
 
-def _entries(
-    first_slot: int,
-    rows: Sequence[IndexedPatient | Patient],
-    starts: Mapping[UUID, datetime | None],
-) -> list[Entry]:
-    """make_entry() for each of `rows`, numbered from `first_slot`, one column at a time."""
-    patients = rows if set(map(type, rows)) == {IndexedPatient} else list(map(indexed, rows))
-    ids, firsts, lasts, born, phones, emails, active = zip(*patients, strict=True)
-    sort_names = map(
-        _SORT_NAME, zip(map(normalise_word, lasts), map(normalise_word, firsts), strict=True)
-    )
-    word_tokens = map(frozenset.union, map(name_word_tokens, firsts), map(name_word_tokens, lasts))
-    return list(  # each entry a tuple made by zip(), as make_entry() makes it
-        zip(
-            range(first_slot, first_slot + len(patients)),
-            map(_UUID_INT, ids),
-            firsts,
-            lasts,
-            born,
-            phones,
-            emails,
-            active,
-            map(starts.get, ids),
-            sort_names,
-            map(tuple, word_tokens),
-            [e.lower() if e else "" for e in emails],
-            phone_digits_of(phones),
-            strict=True,
+class _Piece:
+    """make_entry() for a piece of patients numbered from `first_slot`, one column at a time
+    (C-level map()s, no bytecode per patient), with the columns the keys are made from."""
+
+    def __init__(
+        self,
+        first_slot: int,
+        rows: Sequence[IndexedPatient | Patient],
+        starts: Mapping[int, datetime | None],
+    ):
+        listed = rows if set(map(type, rows)) == {IndexedPatient} else list(map(indexed, rows))
+        ids, firsts, lasts, self.born, phones, emails, active = zip(*listed, strict=True)
+        self.slots = range(first_slot, first_slot + len(listed))
+        self.keys = list(map(_UUID_INT, ids))
+        normalised = zip(map(normalise_word, lasts), map(normalise_word, firsts), strict=True)
+        self.sort_names = list(map(_SORT_NAME, normalised))
+        self.name_words = (map(name_word_tokens, firsts), map(name_word_tokens, lasts))
+        present = map(_NO_EMAIL.get, emails, emails)  # None -> "", in C
+        self.folded = list(map(str.lower, present))  # type: ignore[arg-type]
+        self.digits = phone_digits_of(phones)
+        self.entries: list[Entry] = list(  # each entry a tuple made by zip(), as make_entry()
+            zip(
+                self.slots,
+                self.keys,
+                firsts,
+                lasts,
+                self.born,
+                phones,
+                emails,
+                active,
+                map(starts.get, self.keys),
+                self.sort_names,
+                self.folded,
+                self.digits,
+                strict=True,
+            )
         )
-    )

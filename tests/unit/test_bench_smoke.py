@@ -4,6 +4,7 @@ issues name it, with its same-run baseline, and written to results.json and resu
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -100,6 +101,8 @@ def test_clinic_metrics_write_results_with_baselines(ctx: BenchContext, tmp_path
         assert report.metrics[name].baseline == baseline
         assert baseline in report.metrics
     assert report.metrics["search_index_build_s"].detail["runs"] >= 1
+    assert report.metrics["search_index_build_s"].detail["with_automatic_gc_s"] > 0
+    assert gc.isenabled()  # timed with automatic collection off, as on the app's worker
     assert report.metrics["day_view_p95_ms"].detail["appointments_per_day"] > 0
 
     report.write(tmp_path, "smoke", {"patients": PATIENTS})

@@ -44,7 +44,7 @@ def _contents(index: PatientSearchIndex) -> tuple:
     return (
         index._entries,
         index._slot_of,
-        index._names.keys,
+        index._names.keys(),
         index._emails.keys,
         index._phone_keys.keys,
         index._by_dob,
@@ -99,7 +99,7 @@ def test_a_rebuild_replaces_everything_and_empties_the_old_contents():
     second = IndexedPatient(uuid4(), "Bea", "Alpha", date(1991, 2, 3), "+4987654321", None, True)
     index = PatientSearchIndex()
     index.build([first])
-    old_entries, old_names = index._entries, index._names.keys
+    old_entries, old_names = index._entries, index._names.words
     index.build([second])
     assert [h.patient_id for h in index.search("bea")] == [second.id]
     assert index.search("ada") == [] and first.id not in index
