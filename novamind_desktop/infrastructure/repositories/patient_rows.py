@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, type_coerce
+from sqlalchemy import Dialect, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -85,6 +85,20 @@ _DOB = PatientRow._fields.index("date_of_birth")
 _LOOKUP_COLUMNS = ("email_index", "dob_bucket")
 
 
+_STAMP_READERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _stamp_reader(dialect: Dialect) -> Callable[[Any], Any]:
+    """created_at/updated_at as the driver returns them -> aware UTC datetime, exactly as
+    SQLAlchemy converts them (UtcDateTime on this dialect)."""
+    reader = _STAMP_READERS.get(dialect.name)
+    if reader is None:
+        stamp_type = _P.created_at.type.dialect_impl(dialect)
+        reader = stamp_type.result_processor(dialect, None) or (lambda value: value)
+        _STAMP_READERS[dialect.name] = reader
+    return reader
+
+
 class RawRows:
     """Reads patient rows through the driver itself: a lookup reads one row (an email) or a
     few dozen (a DOB bucket), and SQLAlchemy's execution of a statement cost as much as the
@@ -94,12 +108,8 @@ class RawRows:
         session.flush()  # see this unit of work's own writes
         connection = session.connection()
         self._dbapi: Any = connection.connection.dbapi_connection
-        dialect = connection.dialect
-        self.pg = dialect.name == "postgresql"
-        stamp_type = _P.created_at.type.dialect_impl(dialect)
-        self._stamp: Callable[[Any], Any] = stamp_type.result_processor(dialect, None) or (
-            lambda value: value
-        )
+        self.pg = connection.dialect.name == "postgresql"
+        self._stamp = _stamp_reader(connection.dialect)
 
     def where_in(self, column: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         """The raw rows whose lookup `column` (email_index or dob_bucket) is in `values`."""
