@@ -98,7 +98,7 @@ class AppointmentService:
         every few seconds."""
         actor.require(Permission.READ_APPOINTMENTS)
         ids = _visible_clinicians(actor, clinician_ids)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             slots = [_booked_slot(row) for row in uow.appointments.for_book(start, end, ids)]
             if not refresh:
                 when = f"{start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
@@ -116,7 +116,7 @@ class AppointmentService:
 
     def get(self, actor: Actor, appointment_id: UUID) -> Appointment:
         actor.require(Permission.READ_APPOINTMENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             appointment = rules.load(uow, appointment_id)
             _refuse_other_clinicians(actor, appointment)
             self._audit(uow, actor, AuditAction.READ, appointment_id)  # its notes are PHI
@@ -128,7 +128,7 @@ class AppointmentService:
 
         A clinician gets only their own, as in schedule() and get(): the notes are PHI."""
         actor.require(Permission.READ_APPOINTMENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             found = uow.appointments.for_patient(patient_id)
             if actor.role is Role.CLINICIAN:
                 found = [a for a in found if a.clinician_id == actor.user_id]
@@ -141,7 +141,7 @@ class AppointmentService:
     def next_for_patients(self, actor: Actor, after: datetime) -> dict[UUID, datetime]:
         """Each patient's next appointment start at or after `after` (for the search list)."""
         actor.require(Permission.READ_APPOINTMENTS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             return uow.appointments.next_starts(after)
 
     def next_available(

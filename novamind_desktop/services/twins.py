@@ -26,7 +26,7 @@ class TwinService:
     def get(self, actor: Actor, patient_id: UUID) -> DigitalTwin | None:
         """The patient's twin, or None if the models have not produced one yet."""
         actor.require(Permission.READ_TWINS)
-        with self._uow(actor) as uow:
+        with self._uow(actor, reading=True) as uow:
             twin = uow.twins.for_patient(patient_id)
             detail = "" if twin is not None else "no twin yet"
             audit_trail.record(uow, self._clock, actor, AuditAction.READ, TWIN, patient_id, detail)
