@@ -20,7 +20,7 @@ from operator import lt
 from typing import Any
 from uuid import UUID, SafeUUID, uuid4
 
-from sqlalchemy import Select, Text, cast, func, literal_column, select, type_coerce
+from sqlalchemy import Dialect, Select, Text, cast, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.types import NullType
@@ -65,19 +65,34 @@ def _query(as_text: bool) -> Select[*tuple[Any, ...]]:
     return select(row_id, *sealed, active, created.label("created_at"))
 
 
-_QUERIES = {as_text: _query(as_text) for as_text in (False, True)}
-
-
 def read_index_patients(session: Session, cipher: FieldCipher) -> IndexedPatients:
     """Every patient in the order of PatientRepository.list_all (oldest first)."""
-    as_text = session.get_bind().dialect.name == "postgresql"
-    result = session.execute(_QUERIES[as_text])
+    connection = session.connection()  # the session's transaction
+    dialect = connection.dialect
+    as_text = dialect.name == "postgresql"
     patients = IndexedPatients()
     order: list[str] = []  # "created_at\0id" of each, as the database sorts them
     days = _Days()
-    while rows := result.fetchmany(_CHUNK):
-        patients += _open_chunk(rows, cipher, days, as_text, order)
+    # The driver's own cursor, in that transaction: the rows as its plain tuples, with no
+    # SQLAlchemy Row made per row (the query has no parameters and nothing to convert).
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_sql(dialect, as_text))
+        while rows := cursor.fetchmany(_CHUNK):
+            patients += _open_chunk(rows, cipher, days, as_text, order)
+    finally:
+        cursor.close()
     return _oldest_first(patients, order)
+
+
+_SQL: dict[str, str] = {}  # by dialect name
+
+
+def _sql(dialect: Dialect, as_text: bool) -> str:
+    sql = _SQL.get(dialect.name)
+    if sql is None:
+        sql = _SQL[dialect.name] = str(_query(as_text).compile(dialect=dialect))
+    return sql
 
 
 def _oldest_first(patients: IndexedPatients, order: list[str]) -> IndexedPatients:
@@ -121,16 +136,17 @@ def _open_chunk(
         cipher.decrypt_column(TABLE, name, raws, _from_hex(column) if as_text else column)
         for name, column in zip(_FIELDS, sealed, strict=True)
     )
-    # C-level map()s over the chunk, no bytecode per row. Names and phone are NOT NULL.
+    # C-level map()s over the chunk, no bytecode per row. Names, birth date and phone are
+    # NOT NULL columns: decrypt_column gives a str for each.
     return list(
         map(
             _new_record,
             zip(
                 ids,
-                _texts(first),
-                _texts(last),
+                first,
+                last,
                 map(days.__getitem__, born),
-                _texts(phone),
+                phone,
                 email,
                 map(bool, actives),
                 strict=True,
@@ -147,10 +163,6 @@ def _from_hex(column: Sequence[str | None]) -> list[bytes | None]:
     if None in column:
         return [None if value is None else bytes.fromhex(value) for value in column]
     return list(map(bytes.fromhex, column))  # type: ignore[arg-type]
-
-
-def _texts(values: list[str | None]) -> list[str]:
-    return values if None not in values else [v or "" for v in values]  # type: ignore[return-value]
 
 
 class _Days(dict[str | None, date]):
