@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import partial
-from itertools import islice, repeat
+from itertools import filterfalse, islice, repeat
 from operator import lt
 from typing import Any
 from uuid import UUID, SafeUUID, uuid4
@@ -171,7 +171,8 @@ class _Days(dict[str, date]):
 
     def of(self, texts: Sequence[str]) -> Iterator[date]:
         """The dates of `texts`, the new ones read in one C-level map (no frame per date)."""
-        new = set(texts).difference(self)
+        # Not set(texts).difference(self): for a dict subclass that walks all of self.
+        new = list(filterfalse(self.__contains__, set(texts)))
         if new:
             self.update(zip(new, map(date.fromisoformat, new), strict=True))
         return map(self.__getitem__, texts)
