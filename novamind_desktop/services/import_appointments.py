@@ -34,23 +34,17 @@ from novamind_desktop.services import appointment_rules as rules
 from novamind_desktop.services import audit_trail
 from novamind_desktop.services.audit_trail import APPOINTMENT
 from novamind_desktop.services.import_rows import (
-    ImportReport,
+    ChunkedImport,
     Outcome,
     RefusedRow,
-    Rows,
-    chunks,
+    Row,
+    RowOutcome,
     invalid,
     refuse_unknown_columns,
 )
 from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-# Smaller than the patients' chunks: booking a row costs ~10 ms (clash checks, a savepoint),
-# and a chunk holds the write lock (SQLite) until it commits, about a second at this size.
-CHUNK_ROWS = 100
 log = logging.getLogger(__name__)
-
-Row = tuple[int, Mapping[str, str]]
-RowOutcome = Outcome | RefusedRow
 
 APPOINTMENT_FIELDS: tuple[str, ...] = (
     "patient_email",
@@ -67,8 +61,15 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"", "false", "no", "n", "0"}
 
 
-class AppointmentImport:
+class AppointmentImport(ChunkedImport[list[Row]]):
     """One import of appointment rows by `actor`; messages show times in `clinic_tz`."""
+
+    KIND = "Appointment import"
+    # Smaller than the patients' chunks: booking a row costs ~10 ms (clash checks, a
+    # savepoint), and a chunk holds the write lock (SQLite) until it commits, about a second
+    # at this size.
+    CHUNK_ROWS = 100
+    _log = log
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory, clock: Clock, actor: Actor, clinic_tz: ZoneInfo
@@ -78,26 +79,12 @@ class AppointmentImport:
         self._actor = actor
         self._tz = clinic_tz
 
-    def run(self, rows: Rows, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
-        report = ImportReport()
-        for chunk in chunks(rows, chunk_rows):
-            report.add(self._chunk(chunk))
-        return report
-
-    def _chunk(self, chunk: list[Row]) -> list[RowOutcome]:
-        try:
-            return self._together(chunk)
-        except Exception as failure:  # whatever it was, each row gets a unit of work of its own
-            log.warning(
-                "Appointment import: lines %d-%d failed together (%s); importing them one by one.",
-                chunk[0][0],
-                chunk[-1][0],
-                type(failure).__name__,
-            )
-            return [self._alone(line, row) for line, row in chunk]
+    def _check_chunk(self, chunk: list[Row]) -> list[Row]:
+        # The rows are parsed in _together: a parse failing with anything but a domain error
+        # sends the chunk row by row like any other failure of the chunk.
+        return chunk
 
     def _together(self, chunk: list[Row]) -> list[RowOutcome]:
-        """The chunk in one unit of work; the outcome of each row, in file order."""
         parsed = [(line, _parsed(line, row)) for line, row in chunk]
         emails = [w.patient_email for _, w in parsed if isinstance(w, _WantedAppointment)]
         with self._uow(self._actor) as uow:
@@ -134,7 +121,6 @@ class AppointmentImport:
         return outcomes, booked
 
     def _alone(self, line: int, row: Mapping[str, str]) -> RowOutcome:
-        """The row in a unit of work of its own (a failed chunk's second try)."""
         try:
             wanted = _parse_appointment(row)
             with self._uow(self._actor) as uow:

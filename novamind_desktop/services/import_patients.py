@@ -32,21 +32,17 @@ from novamind_desktop.domain.users import Actor
 from novamind_desktop.services import audit_trail
 from novamind_desktop.services.audit_trail import PATIENT
 from novamind_desktop.services.import_rows import (
-    ImportReport,
+    ChunkedImport,
     Outcome,
     RefusedRow,
-    Rows,
-    chunks,
+    Row,
+    RowOutcome,
     new_ids,
     refuse_unknown_columns,
 )
 from novamind_desktop.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-CHUNK_ROWS = 500
 log = logging.getLogger(__name__)
-
-Row = tuple[int, Mapping[str, str]]
-RowOutcome = Outcome | RefusedRow
 
 
 @dataclass(frozen=True)
@@ -55,8 +51,12 @@ class _Valid:
     details: PatientDetails
 
 
-class PatientImport:
+class PatientImport(ChunkedImport[list[_Valid | RefusedRow]]):
     """One import of patient rows by `actor`; `today` is the date in the clinic."""
+
+    KIND = "Patient import"
+    CHUNK_ROWS = 500
+    _log = log
 
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, actor: Actor, today: date):
         self._uow = uow_factory
@@ -64,24 +64,9 @@ class PatientImport:
         self._actor = actor
         self._today = today
 
-    def run(self, rows: Rows, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
-        report = ImportReport()
-        for chunk in chunks(rows, chunk_rows):
-            report.add(self._chunk(chunk))
-        return report
-
-    def _chunk(self, chunk: list[Row]) -> list[RowOutcome]:
-        checked = [self._check(line, row) for line, row in chunk]
-        try:
-            return self._together(checked)
-        except Exception as failure:  # whatever it was, each row gets a unit of work of its own
-            log.warning(
-                "Patient import: lines %d-%d failed together (%s); importing them one by one.",
-                chunk[0][0],
-                chunk[-1][0],
-                type(failure).__name__,
-            )
-            return [self._alone(line, row) for line, row in chunk]
+    def _check_chunk(self, chunk: list[Row]) -> list[_Valid | RefusedRow]:
+        """Each row validated in Python: a _Valid or the reason it is refused."""
+        return [self._check(line, row) for line, row in chunk]
 
     def _check(self, line: int, row: Mapping[str, str]) -> _Valid | RefusedRow:
         try:
@@ -90,7 +75,6 @@ class PatientImport:
             return RefusedRow(line, str(refused))
 
     def _together(self, checked: list[_Valid | RefusedRow]) -> list[RowOutcome]:
-        """The chunk in one unit of work; the outcome of each row, in file order."""
         outcomes: list[RowOutcome] = []
         new: list[tuple[int, Patient]] = []
         ids = iter(new_ids(len(checked)))  # one draw for the chunk, not uuid4() per row
@@ -120,7 +104,6 @@ class PatientImport:
         return outcomes
 
     def _alone(self, line: int, row: Mapping[str, str]) -> RowOutcome:
-        """The row in a unit of work of its own (a failed chunk's second try)."""
         try:
             details = _details(row, self._today)
             with self._uow(self._actor) as uow:

@@ -1,20 +1,24 @@
 """What the patient and the appointment import share: the rows they read, the report they
-give back, and the checks of a row's columns."""
+give back, the checks of a row's columns, and the chunk loop (ChunkedImport)."""
 
 from __future__ import annotations
 
+import logging
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from itertools import islice
-from typing import TypeVar
+from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from novamind_desktop.domain.errors import FieldError, ValidationFailed
 
-Rows = Iterable[tuple[int, Mapping[str, str]]]  # (line number in the file, column -> text)
+Row = tuple[int, Mapping[str, str]]  # (line number in the file, column -> text)
+Rows = Iterable[Row]
 T = TypeVar("T")
+Checked = TypeVar("Checked")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,57 @@ class ImportReport:
 class Outcome(Enum):
     ACCEPTED = "accepted"
     PRESENT = "already present"
+
+
+RowOutcome = Outcome | RefusedRow
+
+
+class ChunkedImport(ABC, Generic[Checked]):
+    """An import that writes a chunk of rows in one unit of work, and a chunk the database
+    refuses again one row per unit of work, so every good row is still kept and every bad
+    one reported with its line.
+
+    An importer says what it checks of a chunk before any unit of work (`_check_chunk`;
+    what that raises stops the import), how it writes the checked chunk (`_together`), and
+    how it writes one row on its own (`_alone`).
+    """
+
+    # Named in the log line of a refused chunk, like "Patient import".
+    KIND: ClassVar[str]
+    CHUNK_ROWS: ClassVar[int]
+    _log: ClassVar[logging.Logger]
+
+    def run(self, rows: Rows, chunk_rows: int | None = None) -> ImportReport:
+        report = ImportReport()
+        for chunk in chunks(rows, self.CHUNK_ROWS if chunk_rows is None else chunk_rows):
+            report.add(self._chunk(chunk))
+        return report
+
+    def _chunk(self, chunk: list[Row]) -> list[RowOutcome]:
+        checked = self._check_chunk(chunk)
+        try:
+            return self._together(checked)
+        except Exception as failure:  # whatever it was, each row gets a unit of work of its own
+            self._log.warning(
+                "%s: lines %d-%d failed together (%s); importing them one by one.",
+                self.KIND,
+                chunk[0][0],
+                chunk[-1][0],
+                type(failure).__name__,
+            )
+            return [self._alone(line, row) for line, row in chunk]
+
+    @abstractmethod
+    def _check_chunk(self, chunk: list[Row]) -> Checked:
+        """What is decided of the chunk's rows before it is written (no unit of work)."""
+
+    @abstractmethod
+    def _together(self, checked: Checked) -> list[RowOutcome]:
+        """The chunk in one unit of work; the outcome of each row, in file order."""
+
+    @abstractmethod
+    def _alone(self, line: int, row: Mapping[str, str]) -> RowOutcome:
+        """The row in a unit of work of its own (a failed chunk's second try)."""
 
 
 def invalid(column: str, message: str) -> ValidationFailed:

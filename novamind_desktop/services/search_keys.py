@@ -107,7 +107,7 @@ class WordPostings:
     def of_groups(cls, grouped: dict[str, list[str]]) -> WordPostings:
         """From each word's keys in any order (see group_into); the lists are sorted here."""
         for word, members in grouped.items():
-            if len(members) <= 4 * _SORT_PIECE:
+            if len(members) <= 2 * _SORT_PIECE:
                 members.sort()  # a millisecond or two at most
             else:
                 grouped[word] = list(chain.from_iterable(sorted_pieces(members)))

@@ -19,6 +19,7 @@ from .fakes import FakeDatabase, FakePatientRepository, FakeUnitOfWork, FakeUnit
 
 TODAY = date(2025, 6, 2)
 TAKEN = "Another patient already has this email address."
+NOT_A_DATE = "date_of_birth: Date of birth must be a date like 1980-04-23."
 
 
 def person(n: int, **changes: str) -> dict[str, str]:
@@ -46,9 +47,15 @@ def audited_lines(db: FakeDatabase) -> list[str]:
     return [e.detail for e in db.actions(AuditAction.IMPORT)]
 
 
+def outcome(report: ImportReport) -> tuple[int, int, list[tuple[int, str]]]:
+    """What the report says: rows accepted, rows already present, each refused row's line
+    and reason."""
+    return report.accepted, report.already_present, [(r.line, r.reason) for r in report.refused]
+
+
 def test_a_file_of_good_rows_is_one_unit_of_work(service, db, frontdesk, uow_factory):
     report = service.import_patients(frontdesk, numbered(*(person(n) for n in range(1, 6))))
-    assert (report.accepted, report.already_present, report.refused) == (5, 0, [])
+    assert outcome(report) == (5, 0, [])
     assert [uow.committed for uow in uow_factory.opened] == [True]
     assert len(db.patients) == 5
     assert audited_lines(db) == [f"line {line}" for line in range(2, 7)]
@@ -63,11 +70,7 @@ def test_a_bad_row_in_the_middle_of_a_chunk_costs_only_itself(service, db, front
         person(5),
     )
     report = service.import_patients(frontdesk, rows)
-    assert (report.accepted, report.already_present) == (3, 0)
-    assert [(r.line, r.reason) for r in report.refused] == [
-        (4, "date_of_birth: Date of birth must be a date like 1980-04-23."),
-        (5, "shoe_size: Unknown column."),
-    ]
+    assert outcome(report) == (3, 0, [(4, NOT_A_DATE), (5, "shoe_size: Unknown column.")])
     assert len(uow_factory.opened) == 1
     assert sorted(p.details.email for p in db.patients.values()) == [
         "maeve.1@example.ie",
@@ -92,8 +95,7 @@ def test_rows_of_one_chunk_are_checked_against_the_rows_before_them(
         person(7, email="", date_of_birth="1980-01-08"),  # a namesake born another day
     )
     report = service.import_patients(frontdesk, rows)
-    assert (report.accepted, report.already_present) == (4, 3)
-    assert [(r.line, r.reason) for r in report.refused] == [(5, TAKEN)]
+    assert outcome(report) == (4, 3, [(5, TAKEN)])
     assert len(uow_factory.opened) == 1
     assert len(db.patients) == 4
     assert audited_lines(db) == ["line 2", "line 3", "line 6", "line 9"]
@@ -103,7 +105,7 @@ def test_rows_already_stored_by_an_earlier_chunk_are_already_present(db, frontde
     factory = FakeUnitOfWorkFactory(db)
     rows = numbered(person(1), person(2), person(1, first_name="Mave"), person(3), person(2))
     report = PatientImport(factory, clock, frontdesk, TODAY).run(rows, chunk_rows=2)
-    assert (report.accepted, report.already_present, report.refused) == (3, 2, [])
+    assert outcome(report) == (3, 2, [])
     assert [uow.committed for uow in factory.opened] == [True, True, False]
     assert len(db.patients) == 3
 
@@ -145,11 +147,7 @@ def test_a_chunk_the_database_refuses_is_imported_again_row_by_row(
         person(4),
     )
     report = service.import_patients(frontdesk, rows)
-    assert (report.accepted, report.already_present) == (2, 1)
-    assert [(r.line, r.reason) for r in report.refused] == [
-        (4, TAKEN),
-        (5, "phone: Phone number is required."),
-    ]
+    assert outcome(report) == (2, 1, [(4, TAKEN), (5, "phone: Phone number is required.")])
     chunk, *alone = uow_factory.opened[before:]
     # Line 5 is refused before it needs a unit of work of its own.
     assert (chunk.committed, chunk.rolled_back, len(alone)) == (False, True, 4)
@@ -167,7 +165,7 @@ def test_a_chunk_failing_to_commit_is_imported_again_row_by_row(
 
     db.commit_error = Boom()  # the next commit only
     report = service.import_patients(frontdesk, numbered(person(1), person(2)))
-    assert (report.accepted, report.already_present, report.refused) == (2, 0, [])
+    assert outcome(report) == (2, 0, [])
     assert [uow.committed for uow in uow_factory.opened] == [False, True, True]
     assert audited_lines(db) == ["line 2", "line 3"]
 
