@@ -286,7 +286,9 @@ class AppointmentBookPresenter:
         end = at_minute(col.day, max(end_minute, start_minute + 5), self.tz)
         self.view.open_booking(BookingDraft(col.clinician_id, start, end))
 
-    def request_move(self, appointment_id: UUID, column: int, start_minute: int, end_minute: int):
+    def request_move(
+        self, appointment_id: UUID, column: int, start_minute: int, end_minute: int
+    ) -> None:
         block = self.layout.block(appointment_id)
         if block is None or not self.can_book:
             return

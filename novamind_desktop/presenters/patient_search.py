@@ -185,12 +185,16 @@ class PatientDirectory:
 
         previous = self._upcoming
 
-        def job(_: Any) -> tuple[list[Patient], NextMap, list[tuple[UUID, Any]], datetime]:
+        def job(
+            _: Any,
+        ) -> tuple[list[Patient], NextMap, list[tuple[UUID, datetime | None]], datetime]:
             started = now(self.services)
             changed = self.services.patients.changed_since(self.actor, since)
             upcoming = self._next_appointments(started)
             # Only the differences go to the GUI thread: usually a handful, not 100,000.
-            moved = [(pid, when) for pid, when in upcoming.items() if previous.get(pid) != when]
+            moved: list[tuple[UUID, datetime | None]] = [
+                (pid, when) for pid, when in upcoming.items() if previous.get(pid) != when
+            ]
             moved += [(pid, None) for pid in previous.keys() - upcoming.keys()]
             return changed, upcoming, moved, started
 

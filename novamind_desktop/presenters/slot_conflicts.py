@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from novamind_desktop.domain.errors import SlotTaken
@@ -11,6 +11,10 @@ from novamind_desktop.domain.users import Actor
 from novamind_desktop.presenters.book_layout import slot_field, type_label
 from novamind_desktop.presenters.frontdesk_errors import describe
 from novamind_desktop.presenters.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from novamind_desktop.services.appointments import BookedSlot
+    from novamind_desktop.services.registry import AppServices
 
 
 def conflict_message(exc: SlotTaken, slots: list[Any], tz: ZoneInfo) -> str:
@@ -35,7 +39,7 @@ def conflict_message(exc: SlotTaken, slots: list[Any], tz: ZoneInfo) -> str:
 
 
 def explain_slot_taken(
-    services: Any,
+    services: AppServices,
     runner: TaskRunner,
     actor: Actor,
     tz: ZoneInfo,
@@ -44,7 +48,7 @@ def explain_slot_taken(
 ) -> None:
     """Look up the bookings in the way (they may be outside the shown days) and show them."""
 
-    def job(_: Any) -> list[Any]:
+    def job(_: Any) -> list[BookedSlot]:
         return services.appointments.schedule(actor, exc.start, exc.end, [exc.clinician_id])
 
     runner.submit(
