@@ -5,11 +5,14 @@ connection usable."""
 
 from __future__ import annotations
 
+import time
+from contextlib import closing
 from datetime import date
 from uuid import uuid4
 
+import psycopg2
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from storage_samples import new_patient
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
@@ -104,3 +107,35 @@ def test_a_refused_audit_write_stores_none_of_its_events_and_the_connection_work
             uow.patients.add(_someone())
             uow.commit()
     assert _audit_count(migrated_db.engine) == before + 3
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+def test_a_lookup_after_the_server_dropped_the_connection_gets_a_new_one(
+    migrated_db, clock
+) -> None:
+    """Lookups read through the driver itself, outside SQLAlchemy's execution: a connection
+    the server closed must still leave the pool, not fail the next lookup too."""
+    born = date(1971, 7, 7)
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
+    migrated_db.engine.dispose()  # one pooled connection from here on
+    with migrated_db(DESK, reading=True) as uow:
+        assert [p.id for p in uow.patients.find_by_date_of_birth(born)] == [ada.id]
+    url = make_url(migrated_db.url)
+    with closing(psycopg2.connect(host=url.host, port=url.port, user=url.username,
+                                  dbname=url.database)) as admin:  # fmt: skip
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            time.sleep(0.2)  # the backend is gone, its socket closed
+    outcomes: list[object] = []
+    for _ in range(3):
+        try:
+            with migrated_db(DESK, reading=True) as uow:
+                outcomes.append([p.id for p in uow.patients.find_by_date_of_birth(born)])
+        except Exception as error:  # the lookup on the dropped connection may fail, once
+            outcomes.append(type(error).__name__)
+    assert outcomes[1:] == [[ada.id], [ada.id]], outcomes
