@@ -163,3 +163,55 @@ def test_a_column_needs_one_row_id_per_value():
     raws, blobs = _sealed_rows(CIPHER, ["+111", "+222"])
     with pytest.raises(ValueError, match="one row id per value"):
         CIPHER.decrypt_column("patients", "phone", raws[:1], blobs)
+
+
+# --- decrypt_cells: a few rows, every column (a lookup's matches) ----------------------
+
+
+def _sealed_cells(cipher: FieldCipher, rows: int) -> tuple[list, list]:
+    cells, plain = [], []
+    for n in range(rows):
+        row = uuid.uuid4()
+        for column, value in (
+            ("first_name", f"Zoë {n}"),
+            ("phone", f"+44{n:08d}"),
+            ("email", None),
+        ):
+            cells.append((column, row.bytes, cipher.encrypt("patients", column, row, value)))
+            plain.append(value)
+    return cells, plain
+
+
+def test_cells_open_as_each_value_does_and_views_too():
+    cells, plain = _sealed_cells(CIPHER, 3)
+    assert CIPHER.decrypt_cells("patients", cells) == plain
+    as_views = [(c, r, None if b is None else memoryview(b)) for c, r, b in cells]
+    assert CIPHER.decrypt_cells("patients", as_views) == plain
+    assert CIPHER.decrypt_cells("patients", []) == []
+
+
+def test_cells_under_the_previous_key_open_during_rotation_and_not_after():
+    cells, plain = _sealed_cells(FieldCipher(_ring(1)), 2)
+    assert FieldCipher(_ring(2, 1)).decrypt_cells("patients", cells) == plain
+    with pytest.raises(DecryptionError, match="not configured"):
+        FieldCipher(_ring(2)).decrypt_cells("patients", cells)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda blob, other: blob[:20],  # truncated
+        lambda blob, other: blob[:-1] + bytes([blob[-1] ^ 1]),  # a flipped bit
+        lambda blob, other: other,  # copied from another row's same column
+        lambda blob, other: b"\x02" + blob[1:],  # an unknown format
+    ],
+)
+def test_a_spoiled_cell_is_refused_naming_its_row_and_column(spoil):
+    cells, _plain = _sealed_cells(CIPHER, 3)
+    column, raw, blob = cells[4]  # the second row's phone
+    cells[4] = (column, raw, spoil(blob, cells[7][2]))
+    CIPHER.decrypt_cells("patients", cells[:3])  # the cache of openers is warm: fast path
+    with pytest.raises(DecryptionError) as err:
+        CIPHER.decrypt_cells("patients", cells)
+    assert (err.value.column, err.value.row_id) == ("phone", uuid.UUID(bytes=raw))
+    assert "+44" not in str(err.value)

@@ -180,27 +180,32 @@ def open_patient(record: Any, cipher: FieldCipher) -> Patient:
 
 
 def open_patients(rows: Sequence[PatientRow], cipher: FieldCipher) -> list[Patient]:
-    """open_patient for several rows: each column opened with one decrypt_column call (same
-    checks and errors) instead of one decrypt() per value."""
-    if not rows:
-        return []
-    raws = [row.id.bytes for row in rows]
-    opened = {
-        name: cipher.decrypt_column(TABLE, name, raws, [getattr(row, name) for row in rows])
+    """open_patient for the few rows a lookup found: their cells opened in one
+    FieldCipher.decrypt_cells call (same checks and errors)."""
+    width = len(SEALED_FIELDS)
+    cells: list[tuple[str, bytes, bytes | None]] = [
+        (name, raw, getattr(row, name))
+        for row in rows
+        for raw in (row.id.bytes,)
         for name in SEALED_FIELDS
-    }
-    return [
-        Patient(
-            id=row.id,
-            details=PatientDetails(
-                date_of_birth=date.fromisoformat(opened["date_of_birth"][i] or ""),
-                email=opened["email"][i],
-                **{name: opened[name][i] or "" for name in TEXT_FIELDS},
-            ),
-            active=row.active,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-        for i, row in enumerate(rows)
     ]
+    opened = cipher.decrypt_cells(TABLE, cells)
+    patients = []
+    for n, row in enumerate(rows):
+        text = dict(zip(SEALED_FIELDS, opened[n * width : (n + 1) * width], strict=True))
+        details = PatientDetails(
+            date_of_birth=date.fromisoformat(text.pop("date_of_birth") or ""),
+            email=text.pop("email"),
+            **{name: value or "" for name, value in text.items()},
+        )
+        patients.append(
+            Patient(
+                id=row.id,
+                details=details,
+                active=row.active,
+                version=row.version,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+        )
+    return patients
