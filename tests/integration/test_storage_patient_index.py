@@ -1,6 +1,6 @@
 """The search index's read of every patient (patient_index.read_index_patients) on both
-databases: the rows come in the table's own order (no ORDER BY) and are put in (created_at, id)
-order in Python, so the list is in list_all's order whatever order the rows were written in."""
+databases, with the driver's own cursor: the list is in list_all's order (created_at, id)
+whatever order the rows were written in."""
 
 from __future__ import annotations
 
