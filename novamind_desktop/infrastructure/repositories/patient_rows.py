@@ -1,13 +1,13 @@
-"""Patient rows read with Core, and their opening into domain Patients.
+"""Patient rows as lookups read them, and their opening into domain Patients.
 
-Lookups read Core rows, not ORM objects: the columns a Patient needs, the sealed ones as the
-driver returns them (the cipher takes bytes or a buffer), as named tuples (a Row's attribute
-access costs about a microsecond a column; a patient has sixteen).
+A single lookup (an email, a date of birth) reads through the driver itself (RawRows): it
+reads one row or a DOB bucket's few dozen, and SQLAlchemy's execution of a statement cost as
+much as the database's. The bucket is read raw (the id as text, sealed values as bytes, or as
+hex text on PostgreSQL, whose driver would unescape each bytea value in Python); only the DOB
+column of each row is decrypted, and only the rows born on the day are converted and opened.
 
-A date-of-birth lookup reads its bucket's few dozen rows but opens only those born that day.
-SQLAlchemy's conversions of every row (a UUID, two datetimes) and psycopg2's unescaping of
-every bytea value cost more than the statement itself, so the bucket is read raw (the id as
-text, sealed values as bytes, or as hex text on PostgreSQL) and only the matches are converted.
+Batches (an import's emails) read Core rows (ROWS): the columns a Patient needs, the sealed
+ones as the driver returns them, as named tuples.
 """
 
 from __future__ import annotations
