@@ -28,12 +28,6 @@ log = logging.getLogger(__name__)
 DATABASE_URL_VAR = "DATABASE_URL"
 SQLITE_FILE_NAME = "novamind.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# SQLite reads the file through a memory map (the OS page cache, no read() and copy per
-# page): a lookup touches a few dozen scattered pages, and each read() cost more than the
-# rest of the page's work. Writes still go through the journal as before. The price is
-# SQLite's documented one: an I/O error while reading becomes a crash, not an error; the
-# file is local to this workstation (a clinic sharing a database uses PostgreSQL).
-SQLITE_MMAP_BYTES = 1 << 30
 # A pooled PostgreSQL connection idle at least this long is pinged (one round trip) before it
 # is handed out; one used moments ago is not. A connection the server dropped meanwhile is
 # replaced, and the whole pool too, as pool_pre_ping would; pinging on every checkout added
@@ -194,7 +188,6 @@ def _sqlite_engine(url: URL, for_migrations: bool) -> Engine:
             cursor.execute(f"PRAGMA foreign_keys = {foreign_keys}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         finally:
             cursor.close()
 
