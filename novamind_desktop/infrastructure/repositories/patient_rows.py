@@ -25,7 +25,6 @@ from sqlalchemy.types import NullType
 from novamind_desktop.domain.patients import PATIENT_FIELDS, Patient, PatientDetails
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import PatientRecord
-from novamind_desktop.infrastructure.repositories._base import RowSealer
 
 TABLE = "patients"
 TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
@@ -82,6 +81,13 @@ def _rows_sql(pg: bool, column: str, count: int) -> str:
 
 
 _DOB = PatientRow._fields.index("date_of_birth")
+
+
+def _raw_id(row: Sequence[Any]) -> bytes:
+    """A raw row's id (CHAR(32) hex on SQLite, uuid text on PostgreSQL) as its 16 bytes."""
+    return bytes.fromhex(row[0].replace("-", ""))
+
+
 _LOOKUP_COLUMNS = ("email_index", "dob_bucket")
 
 
@@ -125,12 +131,12 @@ class RawRows:
             cursor.close()
 
     def converted(self, rows: Sequence[Sequence[Any]]) -> list[PatientRow]:
-        return [self._convert(bytes.fromhex(row[0].replace("-", "")), row) for row in rows]
+        return [self._convert(_raw_id(row), row) for row in rows]
 
     def born_on(
         self, rows: Sequence[Sequence[Any]], wanted: set[str], cipher: FieldCipher
     ) -> list[PatientRow]:
-        raws = [bytes.fromhex(row[0].replace("-", "")) for row in rows]
+        raws = [_raw_id(row) for row in rows]
         born = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(rows, _DOB))
         return [
             self._convert(raw, row)
@@ -160,28 +166,12 @@ class RawRows:
 def open_patient(record: Any, cipher: FieldCipher) -> Patient:
     """Decrypt a record (or a PatientRow) into the domain Patient; DecryptionError names
     table, column, row."""
-    sealer = RowSealer(cipher, TABLE)
-    text = {name: sealer.open(name, record.id, getattr(record, name)) for name in TEXT_FIELDS}
-    details = PatientDetails(
-        date_of_birth=date.fromisoformat(
-            sealer.open("date_of_birth", record.id, record.date_of_birth)
-        ),
-        email=sealer.open_optional("email", record.id, record.email),
-        **text,
-    )
-    return Patient(
-        id=record.id,
-        details=details,
-        active=record.active,
-        version=record.version,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
+    return open_patients([record], cipher)[0]
 
 
-def open_patients(rows: Sequence[PatientRow], cipher: FieldCipher) -> list[Patient]:
-    """open_patient for the few rows a lookup found: their cells opened in one
-    FieldCipher.decrypt_cells call (same checks and errors)."""
+def open_patients(rows: Sequence[Any], cipher: FieldCipher) -> list[Patient]:
+    """open_patient for several records or PatientRows (a lookup's few matches): their cells
+    opened in one FieldCipher.decrypt_cells call (same checks and errors)."""
     width = len(SEALED_FIELDS)
     cells: list[tuple[str, bytes, bytes | None]] = [
         (name, raw, getattr(row, name))
