@@ -96,7 +96,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlUserRepository(session)
         self.twins = SqlTwinRepository(session, self._cipher)
         self.opening_hours = SqlOpeningHoursRepository(session)
-        self.audit = SqlAuditLog(session)
+        self.audit = self._audit_log = SqlAuditLog(session)
         return self
 
     def __exit__(
@@ -120,7 +120,16 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     def commit(self) -> None:
-        self.session.commit()
+        session = self.session
+        if not self.reading:
+            session.commit()
+            return
+        # A reading unit of work has no transaction of its own to end: its audit events
+        # bring theirs (repositories.audit), so SQLAlchemy's commit (events, bookkeeping,
+        # a COMMIT the driver skips) is left out, and nothing else may be pending.
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("a reading unit of work may write only its audit events")
+        self._audit_log.write_pending()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -103,7 +103,8 @@ class SqlAuditLog:
         limit: int = 1000,
     ) -> list[AuditEvent]:
         """Newest first. `since` is inclusive, `until` exclusive."""
-        self.write_pending()
+        if not self._session.info.get(READING):  # a reading one's wait for its commit()
+            self.write_pending()
         query = select(AuditEventRecord)
         if user_id is not None:
             query = query.where(AuditEventRecord.user_id == user_id)
@@ -142,13 +143,25 @@ def _driver_values(dialect: Dialect, rows: list[dict[str, Any]]) -> list[tuple[A
             column.type.dialect_impl(dialect).bind_processor(dialect)
             for column in _AUDIT_TABLE.columns
         ]
-    return [
-        tuple(
-            value if bind is None else bind(value)
-            for bind, value in zip(binders, map(row.__getitem__, _COLUMNS), strict=True)
-        )
-        for row in rows
-    ]
+    # The events of one unit of work share most values (who, when stamped, the action), so
+    # each column binds a value once: SQLAlchemy's processors are Python calls per value.
+    bound: list[dict[Any, Any]] = [{} for _ in binders]
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = []
+        for bind, memo, name in zip(binders, bound, _COLUMNS, strict=True):
+            value = row[name]
+            if bind is not None and value is not None:
+                done = memo.get(value, _UNBOUND)
+                if done is _UNBOUND:
+                    done = memo[value] = bind(value)
+                value = done
+            values.append(value)
+        out.append(tuple(values))
+    return out
+
+
+_UNBOUND = object()
 
 
 def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -176,9 +189,15 @@ def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) ->
 
 
 def _write_read_events_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """BEGIN IMMEDIATE and the INSERT, handed to the driver as they are; the session's
-    COMMIT ends the transaction."""
+    """BEGIN IMMEDIATE, the INSERT and COMMIT, handed to the driver as they are: the events'
+    own transaction, all of them or none."""
     dbapi: Any = connection.connection.dbapi_connection
-    if not dbapi.in_transaction:
-        dbapi.execute("BEGIN IMMEDIATE")
-    dbapi.executemany(_SQLITE_INSERT, _driver_values(connection.dialect, rows))
+    values = _driver_values(connection.dialect, rows)
+    dbapi.execute("BEGIN IMMEDIATE")
+    try:
+        dbapi.executemany(_SQLITE_INSERT, values)
+        dbapi.execute("COMMIT")
+    except Exception:
+        with suppress(Exception):
+            dbapi.execute("ROLLBACK")
+        raise
