@@ -139,3 +139,22 @@ def test_a_lookup_after_the_server_dropped_the_connection_gets_a_new_one(
         except Exception as error:  # the lookup on the dropped connection may fail, once
             outcomes.append(type(error).__name__)
     assert outcomes[1:] == [[ada.id], [ada.id]], outcomes
+
+
+def test_a_record_left_unflushed_is_refused_at_commit_with_its_audit_events(
+    migrated_db, clock
+) -> None:
+    """commit() of a reading unit of work skips the session's own commit (and so its flush):
+    a record waiting in the session must still be refused, and the events not stored."""
+    (ada,) = _stored(migrated_db, _someone())
+    before = _audit_count(migrated_db.engine)
+    with migrated_db(DESK, reading=True) as uow:
+        record = uow.session.get(PatientRecord, ada.id)
+        assert record is not None
+        record.active = False  # changed, never flushed
+        uow.audit.record(_event(clock, str(ada.id)))
+        with pytest.raises(RuntimeError, match="only its audit events"):
+            uow.commit()
+    assert _audit_count(migrated_db.engine) == before
+    with migrated_db(DESK) as uow:
+        assert uow.patients.get(ada.id).active is True
