@@ -236,6 +236,49 @@ def test_postgres_second_session_waits_then_is_refused(migrated_db, admin_actor,
     assert outcome[0].conflicting_ids == [mine.id]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_crossing_bookings_take_turns_instead_of_deadlocking(
+    migrated_db, admin_actor, clinic
+):
+    """A holds an uncommitted 9:10 booking; B books 9:00 over it and waits; A then books
+    8:20-9:10, which overlaps only B's slot. Were B's row already written, each session
+    would wait for the other's in the exclusion check, and the server would abort one
+    with a deadlock error (an error at the desk, not SlotTaken). Writers for one clinician
+    take turns instead: A books both, B is refused naming them."""
+    patient, clinician, _ = clinic
+    engine_b = make_engine(migrated_db.url + "?application_name=session_b")
+    outcome: list[object] = []
+
+    def session_b() -> None:
+        with make_uow_factory(engine_b, migrated_db.cipher, migrated_db.clock)(admin_actor) as b:
+            try:
+                outcome.append(b.appointments.add(booking(patient, clinician, MONDAY_9)))
+                b.commit()
+            except Exception as refused:  # whatever B got, for the assertion to show
+                outcome.append(refused)
+
+    try:
+        with migrated_db(admin_actor) as a:
+            first = a.appointments.add(
+                booking(patient, clinician, MONDAY_9 + timedelta(minutes=10))
+            )
+            thread = threading.Thread(target=session_b)
+            thread.start()
+            wait_until_blocked_on_a_lock(migrated_db.engine, "session_b")
+            early = a.appointments.add(
+                booking(patient, clinician, MONDAY_9 - timedelta(minutes=40))
+            )
+            a.commit()
+        thread.join(timeout=60)
+    finally:
+        engine_b.dispose()
+    assert len(outcome) == 1 and isinstance(outcome[0], SlotTaken), outcome
+    assert sorted(outcome[0].conflicting_ids) == sorted([first.id, early.id])
+    with migrated_db(admin_actor) as uow:
+        assert {a.id for a in uow.appointments.list_all()} == {first.id, early.id}
+
+
 def test_range_queries_see_the_longest_appointment_reaching_into_the_window(
     migrated_db, admin_actor, clinic
 ) -> None:

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ from novamind_desktop.services.ports import BookRow
 TABLE = "appointments"
 _EXCLUSION_VIOLATION = "23P01"
 _BLOCKING = tuple(status.value for status in BLOCKING_STATUSES)
+# A transaction-scoped advisory lock per clinician, in a key space of its own ("NM").
+_TAKE_TURN = text("SELECT pg_advisory_xact_lock(20045, hashtext(:clinician))")
 
 
 def seal_appointment(
@@ -94,6 +96,7 @@ class SqlAppointmentRepository:
         self._db_refuses_overlaps = session.get_bind().dialect.name == "postgresql"
 
     def add(self, appointment: Appointment) -> Appointment:
+        self._take_turn(appointment)
         self._check_free(appointment, exclude_id=None)
         record = seal_appointment(AppointmentRecord(id=appointment.id), appointment, self._cipher)
         with self._overlap_as_slot_taken(appointment), self._write(appointment.id):
@@ -110,6 +113,7 @@ class SqlAppointmentRepository:
             raise NotFound("appointment", appointment.id)
         if record.version != appointment.version:
             raise StaleRecord("appointment", appointment.id)
+        self._take_turn(appointment)
         self._check_free(appointment, exclude_id=appointment.id)
         with self._overlap_as_slot_taken(appointment), self._write(appointment.id):
             seal_appointment(record, appointment, self._cipher)
@@ -223,6 +227,16 @@ class SqlAppointmentRepository:
 
     def _write(self, appointment_id: UUID) -> AbstractContextManager[None]:
         return guarded_write(self._session, "appointment", appointment_id)
+
+    def _take_turn(self, appointment: Appointment) -> None:
+        """PostgreSQL: wait for any other transaction writing this clinician's book, to the
+        end of this one. Without it, two desks writing overlapping slots at once can each
+        wait for the other's uncommitted row in the exclusion check: a deadlock the server
+        breaks after a second by aborting one, an error at that desk instead of SlotTaken.
+        Taking turns, the second meets the first's committed row and is told which it is.
+        (SQLite: BEGIN IMMEDIATE already lets one writer in at a time.)"""
+        if self._db_refuses_overlaps and appointment.status in BLOCKING_STATUSES:
+            self._session.execute(_TAKE_TURN, {"clinician": str(appointment.clinician_id)})
 
     def _check_free(self, appointment: Appointment, exclude_id: UUID | None) -> None:
         """SQLite only: PostgreSQL's constraint decides there, race-free, at flush."""
