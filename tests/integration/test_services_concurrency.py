@@ -6,6 +6,7 @@ other, with two engines on the same database (two desks)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from service_helpers import (
     split,
     watch_logs_for_phi,
 )
+from sqlalchemy import text
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.audit import AuditAction
@@ -172,14 +174,9 @@ def test_the_second_desk_saving_an_edited_patient_gets_stale_record(clinic) -> N
 # --- a series meeting a booking made elsewhere while it is written --------------------------
 
 
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-@pytest.mark.postgres
-def test_a_series_loses_all_when_another_desk_takes_a_later_slot_meanwhile(clinic) -> None:
-    """The series passed its clash check; before its 5th row is written another desk books
-    that slot and commits. The database refuses the 5th row and the series stores nothing."""
-    s = clinic.services
-    patient = s.patients.register(clinic.frontdesk, PATIENT_FORM)
-    other = s.patients.register(clinic.frontdesk, OTHER_FORM)
+def _series_paused_at_its_fifth_row(clinic, patient: Patient):
+    """book_series on its own workstation, stopped before writing its 5th occurrence (the
+    first four written, uncommitted): (the future, its release, the 5th slot)."""
     reached_fifth, go_on = threading.Event(), threading.Event()
 
     def hold_the_fifth(n: int) -> None:
@@ -192,17 +189,81 @@ def test_a_series_loses_all_when_another_desk_takes_a_later_slot_meanwhile(clini
     weekly = Recurrence(Frequency.WEEKLY, count=8)
     # The clinic's wall clock: after the clocks change (31 March) it is an hour earlier in UTC.
     fifth, _ = weekly.occurrences(MONDAY_11, MONDAY_11 + timedelta(minutes=50), CLINIC_TZ)[4]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        series = pool.submit(
-            series_desk.services.appointments.book_series, clinic.frontdesk, request, weekly
-        )
-        assert reached_fifth.wait(30)
-        blocker = s.appointments.book(
-            clinic.frontdesk_2, BookingRequest(other.id, clinic.dr_a.user_id, fifth, "follow_up")
-        )
+    pool = ThreadPoolExecutor(max_workers=2)
+    series = pool.submit(
+        series_desk.services.appointments.book_series, clinic.frontdesk, request, weekly
+    )
+    assert reached_fifth.wait(30)
+    return pool, series, go_on, fifth
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+def test_a_series_loses_all_when_a_writer_that_does_not_wait_takes_a_later_slot(clinic) -> None:
+    """The series passed its clash check; before its 5th row is written, a writer that does
+    not take turns on the clinician's book (an older workstation, plain SQL) moves another
+    booking into that slot and commits. The database refuses the 5th row and the series
+    stores nothing."""
+    s = clinic.services
+    patient = s.patients.register(clinic.frontdesk, PATIENT_FORM)
+    other = s.patients.register(clinic.frontdesk, OTHER_FORM)
+    far = MONDAY_11 + timedelta(days=200)
+    blocker = s.appointments.book(
+        clinic.frontdesk_2, BookingRequest(other.id, clinic.dr_a.user_id, far, "follow_up")
+    )
+    pool, series, go_on, fifth = _series_paused_at_its_fifth_row(clinic, patient)
+    with pool:
+        with clinic.db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE appointments SET start_at = :start, end_at = :end WHERE id = :id"),
+                {"start": fifth, "end": fifth + timedelta(minutes=30), "id": blocker.id},
+            )
         go_on.set()
         with pytest.raises(SlotTaken) as caught:
             series.result(timeout=60)
     assert caught.value.conflicting_ids == [blocker.id]
     assert s.appointments.for_patient(clinic.admin, patient.id) == []
     assert [r.entity_id for r in created_appointments(clinic)] == [str(blocker.id)]
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+def test_a_desk_booking_a_slot_a_series_is_writing_waits_and_is_told_which(clinic) -> None:
+    """Another desk books the series' 5th slot while the series is being written: it waits
+    for the series to finish (writers of one clinician's book take turns), then is refused
+    naming the series' occurrence, not failed by a deadlock."""
+    s = clinic.services
+    patient = s.patients.register(clinic.frontdesk, PATIENT_FORM)
+    other = s.patients.register(clinic.frontdesk, OTHER_FORM)
+    pool, series, go_on, fifth = _series_paused_at_its_fifth_row(clinic, patient)
+    with pool:
+        elsewhere = clinic.workstation()
+        late = pool.submit(
+            elsewhere.services.appointments.book,
+            clinic.frontdesk_2,
+            BookingRequest(other.id, clinic.dr_a.user_id, fifth, "follow_up"),
+        )
+        _wait_until_a_session_waits_for_a_lock(clinic.db.engine)
+        assert not late.done()
+        go_on.set()
+        booked = series.result(timeout=60)
+        with pytest.raises(SlotTaken) as caught:
+            late.result(timeout=60)
+    assert len(booked) == 8
+    assert caught.value.conflicting_ids == [booked[4].id]
+    assert {r.entity_id for r in created_appointments(clinic)} == {str(a.id) for a in booked}
+
+
+def _wait_until_a_session_waits_for_a_lock(engine) -> None:
+    for _ in range(600):
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            ).scalar()
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no session ever waited for a lock")
