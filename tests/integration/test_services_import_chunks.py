@@ -19,7 +19,7 @@ from service_helpers import (
     set_up_clinic,
     watch_logs_for_phi,
 )
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from novamind_desktop.domain.audit import AuditAction
 from novamind_desktop.domain.patients import PATIENT_FIELDS
@@ -292,20 +292,34 @@ def test_an_appointment_chunk_that_fails_to_commit_is_booked_row_by_row(clinic, 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_a_slot_another_desk_books_during_the_chunk_refuses_that_row_only(clinic, caplog) -> None:
-    """The other desk books between the service's clash check for line 3 and its INSERT:
+def test_a_slot_taken_elsewhere_during_the_chunk_refuses_that_row_only(clinic, caplog) -> None:
+    """Between the service's clash check for line 3 and its INSERT, a writer that does not
+    wait for the chunk (an older workstation, plain SQL; the app's own desks take turns on
+    the clinician's book and would wait) moves a booking into that slot and commits.
     PostgreSQL's exclusion constraint refuses that row inside its savepoint, and the chunk
     goes on with the next row in the same transaction."""
     s, desk, other_desk = clinic.services, clinic.frontdesk, clinic.frontdesk_2
     s.imports.import_patients(desk, numbered(HENRIETTA))
     henrietta = s.patients.find_by_email(desk, HENRIETTA["email"])
+    far = datetime(2031, 3, 5, 11, 15, tzinfo=CLINIC_TZ)
+    elsewhere = s.appointments.book(
+        other_desk, BookingRequest(henrietta.id, clinic.dr_a.user_id, far, "therapy")
+    )
     other_booking = []
 
     def other_desk_books(calls: int) -> None:
         if calls == 2:  # line 3 has passed the service's own clash check
             at = datetime(2030, 3, 5, 11, 15, tzinfo=CLINIC_TZ)
-            request = BookingRequest(henrietta.id, clinic.dr_a.user_id, at, "therapy")
-            other_booking.append(s.appointments.book(other_desk, request))
+            with clinic.db.engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE appointments SET start_at = :start, end_at = :end WHERE id = :id"),
+                    {
+                        "start": at,
+                        "end": at + (elsewhere.end - elsewhere.start),
+                        "id": elsewhere.id,
+                    },
+                )
+            other_booking.append(elsewhere.id)
 
     racing = clinic.workstation(pause_before("appointments", "add", other_desk_books))
     rows = [(2, visit(9)), (3, visit(11)), (4, visit(13))]
