@@ -18,9 +18,10 @@ far cheaper than UUIDs and bytea (see patient_index).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
+from itertools import repeat
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,14 @@ from novamind_desktop.infrastructure.repositories.patient_index import _row_ids
 from novamind_desktop.services.ports import BookRow
 
 _STATUSES = {status.value: status for status in AppointmentStatus}
+# What _book_rows passes to Appointment, in order; created_at/updated_at stay None.
+_APPOINTMENT_FIELDS = (
+    "id", "patient_id", "clinician_id", "start", "end", "appointment_type", "status", "notes",
+    "virtual", "location", "series_id", "status_changed_at", "status_changed_by",
+    "cancellation_reason", "version",
+)  # fmt: skip
+if tuple(f.name for f in fields(Appointment))[: len(_APPOINTMENT_FIELDS)] != _APPOINTMENT_FIELDS:
+    raise TypeError("Appointment's fields moved: update appointment_book._APPOINTMENT_FIELDS")
 _PATIENTS = "patients"  # the table the sealed names belong to (part of their AAD)
 _ID, _SEALED = "id", "sealed"
 
@@ -171,40 +180,16 @@ def _book_rows(
     uuids, stamps = _Once(UUID), _Once(driver.stamp_out)
     kinds = dict(zip(type_raws, zip(type_names, minutes, colours, strict=True), strict=True))
     types = _Once(lambda raw: AppointmentType(uuids[raw], *kinds[raw]))
-    return [
-        BookRow(
-            Appointment(  # without notes, cancellation reason, created/updated
-                id=appointment_id,
-                patient_id=patient_id,
-                clinician_id=clinician_id,
-                start=start_at,
-                end=end_at,
-                appointment_type=type_name,
-                status=_STATUSES[status],
-                virtual=virtual,
-                location=location,
-                series_id=series_id,
-                status_changed_at=changed_at,
-                status_changed_by=changed_by,
-                version=version,
-            ),
-            name,
-            clinician_name,
-            kind,
-        )
-        for (
-            appointment_id, patient_id, clinician_id, series_id,
-            start_at, end_at, type_name, status, virtual, location,
-            changed_at, changed_by, version, name, clinician_name, kind,
-        ) in zip(
-            appointment_ids, patient_ids, uuids.column(clinician_raws), uuids.column(series_raws),
-            stamps.column(starts), stamps.column(ends), type_names, statuses,
-            map(driver.flag_out, virtuals), locations,
-            stamps.column(changed_ats), changed_bys, versions, names, clinician_names,
-            types.column(type_raws),
-            strict=True,
-        )
-    ]  # fmt: skip
+    # Made by C-level map()s, positionally in _APPOINTMENT_FIELDS' order: no bytecode per row.
+    unread = repeat("")  # notes and cancellation reason (get() reads them, audited)
+    appointments = map(
+        Appointment,
+        appointment_ids, patient_ids, uuids.column(clinician_raws),
+        stamps.column(starts), stamps.column(ends), type_names,
+        map(_STATUSES.__getitem__, statuses), unread, map(driver.flag_out, virtuals), locations,
+        uuids.column(series_raws), stamps.column(changed_ats), changed_bys, unread, versions,
+    )  # fmt: skip
+    return list(map(BookRow, appointments, names, clinician_names, types.column(type_raws)))
 
 
 def _full_names(
