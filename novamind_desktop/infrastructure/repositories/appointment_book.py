@@ -36,7 +36,7 @@ from novamind_desktop.domain.appointments import (
 )
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import AppointmentRecord
-from novamind_desktop.infrastructure.repositories.patient_index import _row_ids
+from novamind_desktop.infrastructure.repositories.patient_index import row_ids
 from novamind_desktop.services.ports import BookRow
 
 _STATUSES = {status.value: status for status in AppointmentStatus}
@@ -172,8 +172,8 @@ def _book_rows(
         first_names, last_names, clinician_names,
         type_raws, minutes, colours,
     ) = zip(*rows, strict=True)  # fmt: skip
-    appointment_ids = _row_ids(ids)[0]
-    patient_ids, patient_bytes = _row_ids(patient_raws)
+    appointment_ids = row_ids(ids)[0]
+    patient_ids, patient_bytes = row_ids(patient_raws)
     names = _full_names(
         cipher, patient_bytes, driver.sealed(first_names), driver.sealed(last_names)
     )

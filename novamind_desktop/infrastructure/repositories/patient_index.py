@@ -95,7 +95,7 @@ def _open_chunk(
     rows: Sequence[Sequence[Any]], cipher: FieldCipher, days: _Days, as_text: bool
 ) -> list[IndexedPatient]:
     stored_ids, *sealed, actives = zip(*rows, strict=True)
-    ids, raws = _row_ids(stored_ids)
+    ids, raws = row_ids(stored_ids)
     first, last, born, phone, email = (
         cipher.decrypt_column(TABLE, name, raws, _from_hex(column) if as_text else column)
         for name, column in zip(_FIELDS, sealed, strict=True)
@@ -140,7 +140,7 @@ class _Days(dict[str, date]):
         return map(self.__getitem__, texts)
 
 
-def _row_ids(stored: Sequence[Any]) -> tuple[list[UUID], list[bytes]]:
+def row_ids(stored: Sequence[Any]) -> tuple[list[UUID], list[bytes]]:
     """The ids as UUIDs and as the 16 bytes the AAD binds (SQLite stores 32 hex digits;
     the PostgreSQL driver hands over UUIDs, or their text)."""
     if stored and isinstance(stored[0], UUID):
