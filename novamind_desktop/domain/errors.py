@@ -75,6 +75,17 @@ class SlotTaken(DomainError):
         )
 
 
+class BookBusy(DomainError):
+    """Another workstation kept this clinician's book longer than a change waits for it."""
+
+    def __init__(self, clinician_id: UUID):
+        self.clinician_id = clinician_id
+        super().__init__(
+            "Another workstation is still saving this clinician's appointments, so nothing "
+            "was saved. Please try again in a moment."
+        )
+
+
 class InvalidTransition(DomainError):
     def __init__(self, current: str, target: str):
         super().__init__(f"An appointment that is {current} cannot become {target}.")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from storage_samples import (
     APPOINTMENT_NOTE,
@@ -22,9 +22,10 @@ from storage_samples import (
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
-from novamind_desktop.domain.errors import SlotTaken, StaleRecord
+from novamind_desktop.domain.errors import BookBusy, SlotTaken, StaleRecord
 from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.records import AppointmentRecord
+from novamind_desktop.infrastructure.repositories import appointments as appointment_repository
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
 
 APPOINTMENTS = AppointmentRecord.__table__
@@ -277,6 +278,32 @@ def test_postgres_crossing_bookings_take_turns_instead_of_deadlocking(
     assert sorted(outcome[0].conflicting_ids) == sorted([first.id, early.id])
     with migrated_db(admin_actor) as uow:
         assert {a.id for a in uow.appointments.list_all()} == {first.id, early.id}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_a_book_held_too_long_elsewhere_is_refused_as_busy(
+    migrated_db, admin_actor, clinic, monkeypatch
+):
+    """A workstation stuck mid-transaction on a clinician's book must not hang another desk:
+    after TURN_WAIT the change is refused with BookBusy, nothing stored; the lock timeout
+    does not outlive the turn; once the book is free, the same booking goes through."""
+    patient, clinician, _ = clinic
+    monkeypatch.setattr(appointment_repository, "TURN_WAIT", "300ms")
+    with migrated_db.engine.connect() as holder:
+        holder.execute(
+            text("SELECT pg_advisory_xact_lock(20045, hashtext(:c))"), {"c": str(clinician)}
+        )  # held until this connection's transaction ends
+        with migrated_db(admin_actor) as uow, pytest.raises(BookBusy) as caught:
+            uow.appointments.add(booking(patient, clinician, MONDAY_9))
+        assert caught.value.clinician_id == clinician
+        holder.rollback()
+    with migrated_db(admin_actor) as uow:
+        stored = uow.appointments.add(booking(patient, clinician, MONDAY_9))
+        assert uow.session.connection().exec_driver_sql("SHOW lock_timeout").scalar() == "0"
+        uow.commit()
+    with migrated_db(admin_actor) as uow:
+        assert [a.id for a in uow.appointments.list_all()] == [stored.id]
 
 
 def test_range_queries_see_the_longest_appointment_reaching_into_the_window(

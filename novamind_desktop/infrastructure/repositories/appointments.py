@@ -9,8 +9,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.appointments import (
@@ -19,7 +19,7 @@ from novamind_desktop.domain.appointments import (
     Appointment,
     AppointmentStatus,
 )
-from novamind_desktop.domain.errors import NotFound, SlotTaken, StaleRecord
+from novamind_desktop.domain.errors import BookBusy, NotFound, SlotTaken, StaleRecord
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import (
     NO_OVERLAP_CONSTRAINT,
@@ -37,8 +37,14 @@ from novamind_desktop.services.ports import BookRow
 TABLE = "appointments"
 _EXCLUSION_VIOLATION = "23P01"
 _BLOCKING = tuple(status.value for status in BLOCKING_STATUSES)
-# A transaction-scoped advisory lock per clinician, in a key space of its own ("NM").
-_TAKE_TURN = text("SELECT pg_advisory_xact_lock(20045, hashtext(:clinician))")
+# A transaction-scoped advisory lock per clinician, in a key space of its own ("NM"), waited
+# for at most TURN_WAIT (then BookBusy), the transaction's own lock_timeout restored after.
+TURN_WAIT = "10s"
+_TAKE_TURN = (
+    "SET LOCAL lock_timeout = '{wait}'; SELECT pg_advisory_xact_lock(20045, hashtext(%s)); "
+    "SET LOCAL lock_timeout TO DEFAULT"
+)
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def seal_appointment(
@@ -235,8 +241,15 @@ class SqlAppointmentRepository:
         breaks after a second by aborting one, an error at that desk instead of SlotTaken.
         Taking turns, the second meets the first's committed row and is told which it is.
         (SQLite: BEGIN IMMEDIATE already lets one writer in at a time.)"""
-        if self._db_refuses_overlaps and appointment.status in BLOCKING_STATUSES:
-            self._session.execute(_TAKE_TURN, {"clinician": str(appointment.clinician_id)})
+        if not self._db_refuses_overlaps or appointment.status not in BLOCKING_STATUSES:
+            return
+        statement = _TAKE_TURN.format(wait=TURN_WAIT)
+        try:
+            self._session.connection().exec_driver_sql(statement, (str(appointment.clinician_id),))
+        except OperationalError as error:
+            if getattr(error.orig, "pgcode", None) == _LOCK_NOT_AVAILABLE:
+                raise BookBusy(appointment.clinician_id) from None
+            raise
 
     def _check_free(self, appointment: Appointment, exclude_id: UUID | None) -> None:
         """SQLite only: PostgreSQL's constraint decides there, race-free, at flush."""
