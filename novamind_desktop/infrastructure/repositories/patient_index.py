@@ -51,15 +51,30 @@ def _query(as_text: bool) -> Select[*tuple[Any, ...]]:
     records by id (~0.15-0.2 s of dictionary lookups) left 0-0.4 s, under 0.15 s in half of
     the runs. With both cores busy the extra query made it slower."""
     t = PatientRecord.__table__.c
-    row_id: Label[Any]
     if as_text:
-        row_id = cast(t.id, Text).label("id")
-        sealed = [func.encode(t[name], literal_column("'hex'")).label(name) for name in _FIELDS]
-    else:
-        row_id = type_coerce(t.id, NullType()).label("id")
-        sealed = [type_coerce(t[name], NullType()).label(name) for name in _FIELDS]
+        return _text_query()
+    row_id = type_coerce(t.id, NullType()).label("id")
+    sealed = [type_coerce(t[name], NullType()).label(name) for name in _FIELDS]
     active = type_coerce(t.active, NullType()).label("active")
     return select(row_id, *sealed, active).order_by(t.created_at, t.id)
+
+
+def _text_query() -> Select[*tuple[Any, ...]]:
+    """PostgreSQL: the stored rows sorted first, then the text made. Sorting the hex text
+    (twice the bytes, made before the sort) took ~0.14 s longer at 100,000 patients (median
+    of 8 alternating reads: 0.755 against 0.615 s). The outer ORDER BY keeps the order a
+    guarantee; the planner sees the rows come sorted and sorts once."""
+    t = PatientRecord.__table__.c
+    stored = (
+        select(t.id, *(t[name] for name in _FIELDS), t.active, t.created_at)
+        .order_by(t.created_at, t.id)
+        .subquery("stored")
+    )
+    s = stored.c
+    row_id: Label[Any] = cast(s.id, Text).label("id")
+    sealed = [func.encode(s[name], literal_column("'hex'")).label(name) for name in _FIELDS]
+    active = type_coerce(s.active, NullType()).label("active")
+    return select(row_id, *sealed, active).order_by(s.created_at, s.id)
 
 
 def read_index_patients(session: Session, cipher: FieldCipher) -> IndexedPatients:
