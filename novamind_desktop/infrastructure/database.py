@@ -124,6 +124,7 @@ def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -
         engine = create_engine(url, **kwargs)
         if not for_migrations:
             _ping_when_idle(engine)
+            _autocommit_when_reading(engine)
         return engine
     raise DatabaseUnreachable(
         f"{describe(url)} is neither SQLite nor PostgreSQL; NOVAMIND Desktop supports only those."
@@ -134,11 +135,27 @@ def reading_bind(engine: Engine) -> Engine:
     """`engine` (same pool) for the sessions of units of work that only read and audit: their
     statements run without a transaction, each seeing the latest committed data, and their
     audit events bring a transaction of their own (repositories.audit). That saves the round
-    trips of BEGIN and COMMIT on PostgreSQL and the write lock of BEGIN IMMEDIATE on SQLite."""
-    options: dict[str, Any] = {READING: True}
-    if engine.dialect.name == "postgresql":
-        options["isolation_level"] = "AUTOCOMMIT"
-    return engine.execution_options(**options)
+    trips of BEGIN and COMMIT on PostgreSQL and the write lock of BEGIN IMMEDIATE on SQLite
+    (see _autocommit_when_reading and _sqlite_engine's "begin" hook)."""
+    return engine.execution_options(**{READING: True})
+
+
+def _autocommit_when_reading(engine: Engine) -> None:
+    """PostgreSQL: a reading session's connection runs each statement on its own (psycopg2's
+    autocommit, switched on and off in the client: no round trip) and is back in transaction
+    mode before the pool hands it to anyone else. SQLAlchemy's AUTOCOMMIT isolation level
+    did the same, but restored the isolation level at check-in with a SET statement: one
+    more round trip for every read."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READING):
+            connection.connection.dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
 
 
 def _ping_when_idle(engine: Engine) -> None:

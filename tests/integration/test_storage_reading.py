@@ -158,3 +158,20 @@ def test_a_record_left_unflushed_is_refused_at_commit_with_its_audit_events(
     assert _audit_count(migrated_db.engine) == before
     with migrated_db(DESK) as uow:
         assert uow.patients.get(ada.id).active is True
+
+
+def test_a_writing_unit_of_work_after_a_reading_one_is_a_transaction_again(migrated_db) -> None:
+    """The reading unit of work's connection runs without a transaction; back in the pool it
+    must be transactional again: a write left uncommitted on that same connection (the pool
+    holds just one here) leaves nothing behind."""
+    (ada,) = _stored(migrated_db, _someone())
+    migrated_db.engine.dispose()  # from here on, every unit of work gets the same connection
+    with migrated_db(DESK, reading=True) as uow:
+        assert uow.patients.get(ada.id) == ada
+        reader = uow.session.connection().connection.dbapi_connection
+    with migrated_db(DESK) as uow:
+        assert uow.session.connection().connection.dbapi_connection is reader
+        uow.patients.add(_someone())
+        uow.session.flush()  # written, never committed
+    with migrated_db.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(PatientRecord)) == 1
