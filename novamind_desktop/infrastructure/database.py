@@ -33,6 +33,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # replaced, and the whole pool too, as pool_pre_ping would; pinging on every checkout added
 # a round trip to every unit of work, a third of a short lookup's.
 PING_AFTER_IDLE_S = 2.0
+STUCK_TRANSACTION_TIMEOUT = "60s"  # PostgreSQL: see _end_stuck_transactions
 # The execution option (and Session.info key) of a unit of work that only reads and audits
 # (services.ports.UnitOfWorkFactory; see reading_bind).
 READING = "novamind_reading"
@@ -125,6 +126,7 @@ def make_engine(url: str | URL | None = None, *, for_migrations: bool = False) -
         if not for_migrations:
             _ping_when_idle(engine)
             _autocommit_when_reading(engine)
+            _end_stuck_transactions(engine)
         return engine
     raise DatabaseUnreachable(
         f"{describe(url)} is neither SQLite nor PostgreSQL; NOVAMIND Desktop supports only those."
@@ -138,6 +140,26 @@ def reading_bind(engine: Engine) -> Engine:
     trips of BEGIN and COMMIT on PostgreSQL and the write lock of BEGIN IMMEDIATE on SQLite
     (see _autocommit_when_reading and _sqlite_engine's "begin" hook)."""
     return engine.execution_options(**{READING: True})
+
+
+def _end_stuck_transactions(engine: Engine) -> None:
+    """The server ends a transaction of ours left idle for STUCK_TRANSACTION_TIMEOUT (a
+    workstation that froze or lost its network mid-save) and so frees what it held: a
+    clinician's book that other desks wait for (repositories.appointments), rows it was
+    changing. The app never waits on the person inside a transaction, so none of its own
+    runs idle that long. Set per connection (one round trip when the pool opens it), not as
+    a startup option, which connection poolers refuse."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.autocommit = True  # a SET outside any transaction
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(
+                    "SET idle_in_transaction_session_timeout = %s", (STUCK_TRANSACTION_TIMEOUT,)
+                )
+        finally:
+            dbapi_connection.autocommit = False
 
 
 def _autocommit_when_reading(engine: Engine) -> None:

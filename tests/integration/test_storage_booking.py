@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from storage_samples import (
     APPOINTMENT_NOTE,
     MONDAY_9,
@@ -23,6 +23,7 @@ from storage_samples import (
 
 from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.errors import BookBusy, SlotTaken, StaleRecord
+from novamind_desktop.infrastructure import database
 from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.records import AppointmentRecord
 from novamind_desktop.infrastructure.repositories import appointments as appointment_repository
@@ -304,6 +305,32 @@ def test_postgres_a_book_held_too_long_elsewhere_is_refused_as_busy(
         uow.commit()
     with migrated_db(admin_actor) as uow:
         assert [a.id for a in uow.appointments.list_all()] == [stored.id]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_a_desk_that_froze_mid_booking_releases_the_book(
+    migrated_db, admin_actor, clinic, monkeypatch
+):
+    """A workstation stops mid-transaction while it holds a clinician's book: the server
+    ends that transaction after STUCK_TRANSACTION_TIMEOUT, so the next desk books instead
+    of waiting for it (or being told the book is busy), and the frozen save stores nothing."""
+    patient, clinician, _ = clinic
+    monkeypatch.setattr(database, "STUCK_TRANSACTION_TIMEOUT", "500ms")
+    frozen_engine = make_engine(migrated_db.url)
+    try:
+        frozen = make_uow_factory(frozen_engine, migrated_db.cipher, migrated_db.clock)
+        with frozen(admin_actor) as stuck:
+            stuck.appointments.add(booking(patient, clinician, MONDAY_9))  # holds the turn
+            with migrated_db(admin_actor) as desk:  # waits until the server ends `stuck`
+                later = desk.appointments.add(booking(patient, clinician, MONDAY_9))
+                desk.commit()
+            with pytest.raises(OperationalError):
+                stuck.commit()
+    finally:
+        frozen_engine.dispose()
+    with migrated_db(admin_actor) as uow:
+        assert [a.id for a in uow.appointments.list_all()] == [later.id]
 
 
 def test_range_queries_see_the_longest_appointment_reaching_into_the_window(
