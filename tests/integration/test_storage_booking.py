@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from storage_samples import (
     APPOINTMENT_NOTE,
@@ -331,6 +331,36 @@ def test_postgres_a_desk_that_froze_mid_booking_releases_the_book(
         frozen_engine.dispose()
     with migrated_db(admin_actor) as uow:
         assert [a.id for a in uow.appointments.list_all()] == [later.id]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgres_one_transaction_takes_a_clinicians_turn_once(migrated_db, admin_actor, clinic):
+    """Four bookings of one clinician and one of another in one transaction (a series, an
+    import chunk): one turn each, not one round trip per row; the turns are held."""
+    patient, clinician, other = clinic
+    taken: list[str] = []
+
+    def count(_conn, _cursor, statement, *_rest) -> None:
+        if "pg_advisory_xact_lock" in statement:
+            taken.append(statement)
+
+    event.listen(migrated_db.engine, "before_cursor_execute", count)
+    try:
+        with migrated_db(admin_actor) as uow:
+            for week in range(4):
+                uow.appointments.add(booking(patient, clinician, MONDAY_9 + timedelta(weeks=week)))
+            uow.appointments.add(booking(patient, other, MONDAY_9))
+            held = uow.session.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                )
+            ).scalar()
+            uow.commit()
+    finally:
+        event.remove(migrated_db.engine, "before_cursor_execute", count)
+    assert (len(taken), held) == (2, 2)
 
 
 def test_range_queries_see_the_longest_appointment_reaching_into_the_window(

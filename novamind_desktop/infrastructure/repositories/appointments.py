@@ -45,6 +45,7 @@ _TAKE_TURN = (
     "SET LOCAL lock_timeout TO DEFAULT"
 )
 _LOCK_NOT_AVAILABLE = "55P03"
+_TURNS = "novamind_turns"  # Session.info: (its transaction, the clinicians' turns it holds)
 
 
 def seal_appointment(
@@ -243,13 +244,28 @@ class SqlAppointmentRepository:
         (SQLite: BEGIN IMMEDIATE already lets one writer in at a time.)"""
         if not self._db_refuses_overlaps or appointment.status not in BLOCKING_STATUSES:
             return
+        connection = self._session.connection()  # begins the transaction the turn is held by
+        held = self._turns_held()
+        if appointment.clinician_id in held:  # a series, an import: one round trip, not one a row
+            return
         statement = _TAKE_TURN.format(wait=TURN_WAIT)
         try:
-            self._session.connection().exec_driver_sql(statement, (str(appointment.clinician_id),))
+            connection.exec_driver_sql(statement, (str(appointment.clinician_id),))
         except OperationalError as error:
             if getattr(error.orig, "pgcode", None) == _LOCK_NOT_AVAILABLE:
                 raise BookBusy(appointment.clinician_id) from None
             raise
+        if not self._session.in_nested_transaction():  # a savepoint's rollback would free it
+            held.add(appointment.clinician_id)
+
+    def _turns_held(self) -> set[UUID]:
+        """The clinicians whose turn this session's current transaction took outside any
+        savepoint: held to the transaction's end, whatever becomes of later savepoints."""
+        transaction = self._session.get_transaction()
+        known = self._session.info.get(_TURNS)
+        if known is None or known[0] is not transaction:
+            known = self._session.info[_TURNS] = (transaction, set())
+        return known[1]
 
     def _check_free(self, appointment: Appointment, exclude_id: UUID | None) -> None:
         """SQLite only: PostgreSQL's constraint decides there, race-free, at flush."""
