@@ -77,18 +77,27 @@ def raw_row(engine: Engine, table: Any, row_id: UUID) -> Any:
         return connection.execute(select(table).where(table.c.id == row_id)).one()
 
 
-def wait_until_blocked_on_a_lock(engine: Engine, application_name: str) -> None:
-    """Poll pg_stat_activity until the other session waits for our uncommitted row."""
+def wait_until_blocked_on_a_lock(engine: Engine, application_name: str | None = None) -> None:
+    """Poll pg_stat_activity until the other session (the one named `application_name`, or
+    any in this database) waits for a lock we hold."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database() AND (:name IS NULL OR application_name = :name)"
+    )
     for _ in range(600):
         with engine.connect() as connection:
-            waiting = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND wait_event_type = 'Lock'"
-                ),
-                {"name": application_name},
-            ).scalar()
+            waiting = connection.execute(text(query), {"name": application_name}).scalar()
         if waiting:
             return
         time.sleep(0.05)
     raise AssertionError("the second session never waited for the first")
+
+
+def booking_clinic(migrated_db: Any, actor: Any) -> tuple[UUID, UUID, UUID]:
+    """A patient and two clinicians, stored: (patient id, clinician id, other clinician id)."""
+    with migrated_db(actor) as uow:
+        patient = uow.patients.add(new_patient())
+        clinician = add_clinician(uow, "dr.first")
+        other = add_clinician(uow, "dr.second")
+        uow.commit()
+    return patient.id, clinician.id, other.id

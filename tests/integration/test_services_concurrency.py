@@ -6,7 +6,6 @@ other, with two engines on the same database (two desks)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from service_helpers import (
     watch_logs_for_phi,
 )
 from sqlalchemy import text
+from storage_samples import wait_until_blocked_on_a_lock
 
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.audit import AuditAction
@@ -243,7 +243,7 @@ def test_a_desk_booking_a_slot_a_series_is_writing_waits_and_is_told_which(clini
             clinic.frontdesk_2,
             BookingRequest(other.id, clinic.dr_a.user_id, fifth, "follow_up"),
         )
-        _wait_until_a_session_waits_for_a_lock(clinic.db.engine)
+        wait_until_blocked_on_a_lock(clinic.db.engine)
         assert not late.done()
         go_on.set()
         booked = series.result(timeout=60)
@@ -252,18 +252,3 @@ def test_a_desk_booking_a_slot_a_series_is_writing_waits_and_is_told_which(clini
     assert len(booked) == 8
     assert caught.value.conflicting_ids == [booked[4].id]
     assert {r.entity_id for r in created_appointments(clinic)} == {str(a.id) for a in booked}
-
-
-def _wait_until_a_session_waits_for_a_lock(engine) -> None:
-    for _ in range(600):
-        with engine.connect() as connection:
-            waiting = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()"
-                )
-            ).scalar()
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError("no session ever waited for a lock")

@@ -9,24 +9,20 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import event, insert, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from storage_samples import (
     APPOINTMENT_NOTE,
     MONDAY_9,
-    add_clinician,
     booking,
-    new_patient,
+    booking_clinic,
     raw_row,
-    wait_until_blocked_on_a_lock,
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
-from novamind_desktop.domain.errors import BookBusy, SlotTaken, StaleRecord
-from novamind_desktop.infrastructure import database
+from novamind_desktop.domain.errors import SlotTaken, StaleRecord
 from novamind_desktop.infrastructure.database import make_engine
 from novamind_desktop.infrastructure.records import AppointmentRecord
-from novamind_desktop.infrastructure.repositories import appointments as appointment_repository
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
 
 APPOINTMENTS = AppointmentRecord.__table__
@@ -34,13 +30,7 @@ APPOINTMENTS = AppointmentRecord.__table__
 
 @pytest.fixture
 def clinic(migrated_db, admin_actor) -> tuple[UUID, UUID, UUID]:
-    """(patient id, clinician id, other clinician id)."""
-    with migrated_db(admin_actor) as uow:
-        patient = uow.patients.add(new_patient())
-        clinician = add_clinician(uow, "dr.first")
-        other = add_clinician(uow, "dr.second")
-        uow.commit()
-    return patient.id, clinician.id, other.id
+    return booking_clinic(migrated_db, admin_actor)
 
 
 def test_an_overlapping_booking_is_refused_naming_the_conflict(
@@ -205,162 +195,6 @@ def test_two_sessions_booking_the_same_slot_at_once(migrated_db, admin_actor, cl
     assert refused[0].conflicting_ids == [booked[0].id]
     with migrated_db(admin_actor) as uow:
         assert [a.id for a in uow.appointments.list_all()] == [booked[0].id]
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_second_session_waits_then_is_refused(migrated_db, admin_actor, clinic):
-    """Session B inserts while A's overlapping row is uncommitted: B waits, A commits, B
-    gets SlotTaken naming A's appointment: the database decided, not a prior read."""
-    patient, clinician, _ = clinic
-    engine_b = make_engine(migrated_db.url + "?application_name=session_b")
-    outcome: list[object] = []
-
-    def session_b() -> None:
-        with make_uow_factory(engine_b, migrated_db.cipher, migrated_db.clock)(admin_actor) as b:
-            try:
-                outcome.append(b.appointments.add(booking(patient, clinician, MONDAY_9)))
-                b.commit()
-            except SlotTaken as refused:
-                outcome.append(refused)
-
-    try:
-        with migrated_db(admin_actor) as a:
-            mine = a.appointments.add(booking(patient, clinician, MONDAY_9 + timedelta(minutes=10)))
-            thread = threading.Thread(target=session_b)
-            thread.start()
-            wait_until_blocked_on_a_lock(migrated_db.engine, "session_b")
-            a.commit()
-        thread.join(timeout=60)
-    finally:
-        engine_b.dispose()
-    assert len(outcome) == 1 and isinstance(outcome[0], SlotTaken)
-    assert outcome[0].conflicting_ids == [mine.id]
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_crossing_bookings_take_turns_instead_of_deadlocking(
-    migrated_db, admin_actor, clinic
-):
-    """A holds an uncommitted 9:10 booking; B books 9:00 over it and waits; A then books
-    8:20-9:10, which overlaps only B's slot. Were B's row already written, each session
-    would wait for the other's in the exclusion check, and the server would abort one
-    with a deadlock error (an error at the desk, not SlotTaken). Writers for one clinician
-    take turns instead: A books both, B is refused naming them."""
-    patient, clinician, _ = clinic
-    engine_b = make_engine(migrated_db.url + "?application_name=session_b")
-    outcome: list[object] = []
-
-    def session_b() -> None:
-        with make_uow_factory(engine_b, migrated_db.cipher, migrated_db.clock)(admin_actor) as b:
-            try:
-                outcome.append(b.appointments.add(booking(patient, clinician, MONDAY_9)))
-                b.commit()
-            except Exception as refused:  # whatever B got, for the assertion to show
-                outcome.append(refused)
-
-    try:
-        with migrated_db(admin_actor) as a:
-            first = a.appointments.add(
-                booking(patient, clinician, MONDAY_9 + timedelta(minutes=10))
-            )
-            thread = threading.Thread(target=session_b)
-            thread.start()
-            wait_until_blocked_on_a_lock(migrated_db.engine, "session_b")
-            early = a.appointments.add(
-                booking(patient, clinician, MONDAY_9 - timedelta(minutes=40))
-            )
-            a.commit()
-        thread.join(timeout=60)
-    finally:
-        engine_b.dispose()
-    assert len(outcome) == 1 and isinstance(outcome[0], SlotTaken), outcome
-    assert sorted(outcome[0].conflicting_ids) == sorted([first.id, early.id])
-    with migrated_db(admin_actor) as uow:
-        assert {a.id for a in uow.appointments.list_all()} == {first.id, early.id}
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_a_book_held_too_long_elsewhere_is_refused_as_busy(
-    migrated_db, admin_actor, clinic, monkeypatch
-):
-    """A workstation stuck mid-transaction on a clinician's book must not hang another desk:
-    after TURN_WAIT the change is refused with BookBusy, nothing stored; the lock timeout
-    does not outlive the turn; once the book is free, the same booking goes through."""
-    patient, clinician, _ = clinic
-    monkeypatch.setattr(appointment_repository, "TURN_WAIT", "300ms")
-    with migrated_db.engine.connect() as holder:
-        holder.execute(
-            text("SELECT pg_advisory_xact_lock(20045, hashtext(:c))"), {"c": str(clinician)}
-        )  # held until this connection's transaction ends
-        with migrated_db(admin_actor) as uow, pytest.raises(BookBusy) as caught:
-            uow.appointments.add(booking(patient, clinician, MONDAY_9))
-        assert caught.value.clinician_id == clinician
-        holder.rollback()
-    with migrated_db(admin_actor) as uow:
-        stored = uow.appointments.add(booking(patient, clinician, MONDAY_9))
-        assert uow.session.connection().exec_driver_sql("SHOW lock_timeout").scalar() == "0"
-        uow.commit()
-    with migrated_db(admin_actor) as uow:
-        assert [a.id for a in uow.appointments.list_all()] == [stored.id]
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_a_desk_that_froze_mid_booking_releases_the_book(
-    migrated_db, admin_actor, clinic, monkeypatch
-):
-    """A workstation stops mid-transaction while it holds a clinician's book: the server
-    ends that transaction after STUCK_TRANSACTION_TIMEOUT, so the next desk books instead
-    of waiting for it (or being told the book is busy), and the frozen save stores nothing."""
-    patient, clinician, _ = clinic
-    monkeypatch.setattr(database, "STUCK_TRANSACTION_TIMEOUT", "500ms")
-    frozen_engine = make_engine(migrated_db.url)
-    try:
-        frozen = make_uow_factory(frozen_engine, migrated_db.cipher, migrated_db.clock)
-        with frozen(admin_actor) as stuck:
-            stuck.appointments.add(booking(patient, clinician, MONDAY_9))  # holds the turn
-            with migrated_db(admin_actor) as desk:  # waits until the server ends `stuck`
-                later = desk.appointments.add(booking(patient, clinician, MONDAY_9))
-                desk.commit()
-            with pytest.raises(OperationalError):
-                stuck.commit()
-    finally:
-        frozen_engine.dispose()
-    with migrated_db(admin_actor) as uow:
-        assert [a.id for a in uow.appointments.list_all()] == [later.id]
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgres_one_transaction_takes_a_clinicians_turn_once(migrated_db, admin_actor, clinic):
-    """Four bookings of one clinician and one of another in one transaction (a series, an
-    import chunk): one turn each, not one round trip per row; the turns are held."""
-    patient, clinician, other = clinic
-    taken: list[str] = []
-
-    def count(_conn, _cursor, statement, *_rest) -> None:
-        if "pg_advisory_xact_lock" in statement:
-            taken.append(statement)
-
-    event.listen(migrated_db.engine, "before_cursor_execute", count)
-    try:
-        with migrated_db(admin_actor) as uow:
-            for week in range(4):
-                uow.appointments.add(booking(patient, clinician, MONDAY_9 + timedelta(weeks=week)))
-            uow.appointments.add(booking(patient, other, MONDAY_9))
-            held = uow.session.execute(
-                text(
-                    "SELECT count(*) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-                )
-            ).scalar()
-            uow.commit()
-    finally:
-        event.remove(migrated_db.engine, "before_cursor_execute", count)
-    assert (len(taken), held) == (2, 2)
 
 
 def test_range_queries_see_the_longest_appointment_reaching_into_the_window(
