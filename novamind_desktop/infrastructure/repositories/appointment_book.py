@@ -37,6 +37,7 @@ from novamind_desktop.domain.appointments import (
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import AppointmentRecord
 from novamind_desktop.infrastructure.repositories.patient_index import row_ids
+from novamind_desktop.infrastructure.repositories.patients import open_full_names
 from novamind_desktop.services.ports import BookRow
 
 _STATUSES = {status.value: status for status in AppointmentStatus}
@@ -48,7 +49,6 @@ _APPOINTMENT_FIELDS = (
 )  # fmt: skip
 if tuple(f.name for f in fields(Appointment))[: len(_APPOINTMENT_FIELDS)] != _APPOINTMENT_FIELDS:
     raise TypeError("Appointment's fields moved: update appointment_book._APPOINTMENT_FIELDS")
-_PATIENTS = "patients"  # the table the sealed names belong to (part of their AAD)
 _ID, _SEALED = "id", "sealed"
 
 # In the order _book_rows unpacks them: (how the driver should hand it over, the column).
@@ -174,7 +174,7 @@ def _book_rows(
     ) = zip(*rows, strict=True)  # fmt: skip
     appointment_ids = row_ids(ids)[0]
     patient_ids, patient_bytes = row_ids(patient_raws)
-    names = _full_names(
+    names = open_full_names(
         cipher, patient_bytes, driver.sealed(first_names), driver.sealed(last_names)
     )
     uuids, stamps = _Once(UUID), _Once(driver.stamp_out)
@@ -190,21 +190,3 @@ def _book_rows(
         uuids.column(series_raws), stamps.column(changed_ats), changed_bys, unread, versions,
     )  # fmt: skip
     return list(map(BookRow, appointments, names, clinician_names, types.column(type_raws)))
-
-
-def _full_names(
-    cipher: FieldCipher,
-    patient_ids: Sequence[bytes],
-    first_names: Sequence[bytes | None],
-    last_names: Sequence[bytes | None],
-) -> list[str | None]:
-    """Patient.full_name ("First Last") of each row; None where there is no such patient row
-    (the foreign key rules it out)."""
-    first = cipher.decrypt_column(_PATIENTS, "first_name", patient_ids, first_names)
-    last = cipher.decrypt_column(_PATIENTS, "last_name", patient_ids, last_names)
-    return [
-        None if sealed_first is None and sealed_last is None else f"{given or ''} {family or ''}"
-        for sealed_first, sealed_last, given, family in zip(
-            first_names, last_names, first, last, strict=True
-        )
-    ]

@@ -83,14 +83,24 @@ def seal_patient(
     return record
 
 
-def open_full_name(
-    cipher: FieldCipher, row_id: UUID, first_name: bytes | None, last_name: bytes | None
-) -> str:
-    """Patient.full_name ("First Last") from the two sealed name columns of patient `row_id`."""
-    raw = row_id.bytes
-    first = cipher.decrypt(TABLE, "first_name", row_id, first_name, raw)
-    last = cipher.decrypt(TABLE, "last_name", row_id, last_name, raw)
-    return f"{first or ''} {last or ''}"
+def open_full_names(
+    cipher: FieldCipher,
+    row_ids: Sequence[bytes],
+    first_names: Sequence[bytes | None],
+    last_names: Sequence[bytes | None],
+) -> list[str | None]:
+    """Patient.full_name ("First Last") of each row, from its two sealed name columns, each
+    column opened in one FieldCipher.decrypt_column call (same AAD, checks and errors).
+    `row_ids` are the patients' ids as 16 bytes; None where both columns are None (an outer
+    join found no patient row)."""
+    first = cipher.decrypt_column(TABLE, "first_name", row_ids, first_names)
+    last = cipher.decrypt_column(TABLE, "last_name", row_ids, last_names)
+    return [
+        None if sealed_first is None and sealed_last is None else f"{given or ''} {family or ''}"
+        for sealed_first, sealed_last, given, family in zip(
+            first_names, last_names, first, last, strict=True
+        )
+    ]
 
 
 class SqlPatientRepository:
@@ -158,8 +168,12 @@ class SqlPatientRepository:
         names: dict[UUID, str] = {}
         for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
             query = select(t.id, t.first_name, t.last_name).where(t.id.in_(chunk))
-            for row_id, first, last in self._session.execute(query):
-                names[row_id] = open_full_name(self._cipher, row_id, first, last)
+            rows = self._session.execute(query).all()
+            if not rows:
+                continue
+            ids, firsts, lasts = zip(*rows, strict=True)
+            opened = open_full_names(self._cipher, [i.bytes for i in ids], firsts, lasts)
+            names.update((i, name) for i, name in zip(ids, opened, strict=True) if name)
         return names
 
     def changed_since(self, since: datetime) -> list[Patient]:
