@@ -129,10 +129,15 @@ class PatientRecord(Record):
     emergency_contact_name: Mapped[bytes | None]
     emergency_contact_phone: Mapped[bytes | None]
     email_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), unique=True)
-    dob_bucket: Mapped[int] = mapped_column(SmallInteger, index=True)
+    dob_bucket: Mapped[int] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_patients_updated_at", "updated_at"),)
+    __table_args__ = (
+        Index("ix_patients_updated_at", "updated_at"),
+        # A date-of-birth lookup reads its bucket's ids and sealed birth dates from this
+        # index alone (SQLite; repositories/patient_rows.py), then only the matching rows.
+        Index("ix_patients_dob_lookup", "dob_bucket", "id", "date_of_birth"),
+    )
 
 
 class AppointmentTypeRecord(Record):

@@ -106,11 +106,18 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
-        if session is not None:
-            try:
-                session.rollback()  # nothing to undo after commit(); everything otherwise
-            finally:
-                session.close()
+        if session is None:
+            return
+        if self.reading:
+            # Closing rolls back whatever a reader's session began (its reads; its audit
+            # events are committed or rolled back already): rollback() first only added
+            # SQLAlchemy's bookkeeping to every lookup.
+            session.close()
+            return
+        try:
+            session.rollback()  # nothing to undo after commit(); everything otherwise
+        finally:
+            session.close()
 
     @property
     def session(self) -> Session:

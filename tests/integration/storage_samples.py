@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, text
 from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
 from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.domain.users import Role, User
+from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.services.ports import UnitOfWork
 
 MONDAY_9 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -101,3 +102,15 @@ def booking_clinic(migrated_db: Any, actor: Any) -> tuple[UUID, UUID, UUID]:
         other = add_clinician(uow, "dr.second")
         uow.commit()
     return patient.id, clinician.id, other.id
+
+
+def colliding_dates(cipher: FieldCipher) -> tuple[date, date]:
+    """Two birth dates in the same 12-bit bucket (birthday paradox: found quickly)."""
+    seen: dict[int, date] = {}
+    day = date(1950, 1, 1)
+    while True:
+        bucket = cipher.dob_bucket(day)
+        if bucket in seen:
+            return seen[bucket], day
+        seen[bucket] = day
+        day += timedelta(days=1)

@@ -74,6 +74,7 @@ def test_the_wheel_carries_the_migrations_and_resources(installed_wheel: Path) -
         "script.py.mako",
         "versions/0001_initial.py",
         "versions/0002_clinic_opening_hours.py",
+        "versions/0003_dob_lookup_index.py",
     ):
         assert (package / "_migrations" / name).is_file(), name
     shipped = {
@@ -111,4 +112,4 @@ def test_an_installed_wheel_migrates_a_database_with_its_own_scripts(
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip() == "0002"
+    assert result.stdout.strip() == "0003"

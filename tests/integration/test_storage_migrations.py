@@ -46,8 +46,8 @@ def tables(url: str) -> set[str]:
 def test_an_empty_database_reports_every_revision_pending(db_url: str) -> None:
     status = migrations.status(db_url)
     assert status.current is None
-    assert status.head == "0002"
-    assert [rev for rev, _ in status.pending] == ["0001", "0002"]
+    assert status.head == "0003"
+    assert [rev for rev, _ in status.pending] == ["0001", "0002", "0003"]
     assert status.is_behind and not status.is_current and not status.is_ahead
 
 
@@ -55,8 +55,9 @@ def test_upgrade_downgrade_base_and_upgrade_again(db_url: str) -> None:
     steps: list[tuple[int, int, str]] = []
     migrations.upgrade(db_url, progress=lambda done, total, what: steps.append((done, total, what)))
     assert tables(db_url) == ALL_TABLES
-    assert [(done, total) for done, total, _ in steps] == [(1, 2), (2, 2)]
+    assert [(done, total) for done, total, _ in steps] == [(1, 3), (2, 3), (3, 3)]
     assert steps[1][2].startswith("0002: Clinic opening hours")
+    assert steps[2][2].startswith("0003: Date-of-birth lookups read a bucket from one index")
     assert migrations.status(db_url).is_current
 
     migrations.downgrade(db_url, "base")
@@ -65,14 +66,34 @@ def test_upgrade_downgrade_base_and_upgrade_again(db_url: str) -> None:
 
     migrations.upgrade(db_url)
     assert tables(db_url) == ALL_TABLES
-    assert migrations.status(db_url).current == "0002"
+    assert migrations.status(db_url).current == "0003"
 
 
 def test_downgrade_one_revision_removes_only_its_table(db_url: str) -> None:
     migrations.upgrade(db_url)
     migrations.downgrade(db_url, "0001")
     assert tables(db_url) == ALL_TABLES - {"clinic_opening_hours"}
-    assert [rev for rev, _ in migrations.status(db_url).pending] == ["0002"]
+    assert [rev for rev, _ in migrations.status(db_url).pending] == ["0002", "0003"]
+
+
+def patient_indexes(url: str) -> set[str]:
+    engine = make_engine(url, for_migrations=True)
+    try:
+        with engine.connect() as connection:
+            return {index["name"] for index in inspect(connection).get_indexes("patients")}
+    finally:
+        engine.dispose()
+
+
+def test_0003_swaps_the_dob_bucket_index_for_the_lookup_index_and_back(db_url: str) -> None:
+    migrations.upgrade(db_url, "0002")
+    assert {"ix_patients_dob_bucket"} <= patient_indexes(db_url)
+    migrations.upgrade(db_url)
+    after = patient_indexes(db_url)
+    assert "ix_patients_dob_lookup" in after and "ix_patients_dob_bucket" not in after
+    migrations.downgrade(db_url, "0002")
+    before = patient_indexes(db_url)
+    assert "ix_patients_dob_bucket" in before and "ix_patients_dob_lookup" not in before
 
 
 def test_alembic_check_finds_nothing_to_generate(db_url: str) -> None:
@@ -127,10 +148,12 @@ def test_a_failing_migration_leaves_the_last_complete_revision(db_url: str, tmp_
     """One transaction per migration, on SQLite too: no half-migrated file."""
     scripts = tmp_path / "scripts"
     shutil.copytree(migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0003_broken.py").write_text(
+    head = migrations.status(db_url).head
+    (scripts / "versions" / "9999_broken.py").write_text(
         '"""Broken on purpose."""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        f'revision = "9999"\ndown_revision = "{head}"\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
         "def upgrade():\n"
         '    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))\n'
         '    with op.batch_alter_table("patients") as batch:\n'
@@ -145,7 +168,7 @@ def test_a_failing_migration_leaves_the_last_complete_revision(db_url: str, tmp_
     migrations.upgrade(db_url)
     with pytest.raises(Exception, match="no_such_table"):
         command.upgrade(config, "head")
-    assert migrations.status(db_url).current == "0002"
+    assert migrations.status(db_url).current == head
     assert "half_done" not in tables(db_url)
     engine = make_engine(db_url, for_migrations=True)
     try:

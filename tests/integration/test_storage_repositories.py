@@ -13,6 +13,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from storage_samples import (
     add_clinician,
+    colliding_dates,
     details,
     new_patient,
     raw_row,
@@ -180,18 +181,6 @@ def test_email_lookup_finds_rows_written_under_the_previous_key(migrated_db, clo
         assert uow.patients.find_by_date_of_birth(patient.details.date_of_birth) == [patient]
         with pytest.raises(DuplicateEmail):
             uow.patients.add(new_patient(email="rotated@example.org"))
-
-
-def colliding_dates(cipher: FieldCipher) -> tuple[date, date]:
-    """Two birth dates in the same 12-bit bucket (birthday paradox: found quickly)."""
-    seen: dict[int, date] = {}
-    day = date(1950, 1, 1)
-    while True:
-        bucket = cipher.dob_bucket(day)
-        if bucket in seen:
-            return seen[bucket], day
-        seen[bucket] = day
-        day += timedelta(days=1)
 
 
 def test_date_of_birth_lookup_is_exact(migrated_db, admin_actor) -> None:

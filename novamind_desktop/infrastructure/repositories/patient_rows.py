@@ -4,7 +4,7 @@ A single lookup (an email, a date of birth) reads through the driver itself (Raw
 reads one row or a DOB bucket's few dozen, and SQLAlchemy's execution of a statement cost as
 much as the database's. The bucket is read raw (the id as text, sealed values as bytes, or as
 hex text on PostgreSQL, whose driver would unescape each bytea value in Python); only the DOB
-column of each row is decrypted, and only the rows born on the day are converted and opened.
+of each row is decrypted, and only the rows born on the day are converted and opened.
 
 Batches (an import's emails) read Core rows (ROWS): the columns a Patient needs, the sealed
 ones as the driver returns them, as named tuples.
@@ -81,6 +81,8 @@ def _rows_sql(pg: bool, column: str, count: int) -> str:
 
 
 _DOB = PatientRow._fields.index("date_of_birth")
+# Covered by ix_patients_dob_lookup: SQLite reads no table page for it.
+_DOB_PAIRS_SQL = f"SELECT id, date_of_birth FROM {TABLE} WHERE dob_bucket IN ({{marks}})"
 
 
 def _raw_id(row: Sequence[Any]) -> bytes:
@@ -123,26 +125,46 @@ class RawRows:
             raise ValueError(f"not a lookup column: {column}")
         if not values:
             return []
-        cursor = self._dbapi.cursor()
-        try:
-            cursor.execute(_rows_sql(self.pg, column, len(values)), tuple(values))
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        return self._fetch(_rows_sql(self.pg, column, len(values)), values)
 
     def converted(self, rows: Sequence[Sequence[Any]]) -> list[PatientRow]:
         return [self._convert(_raw_id(row), row) for row in rows]
 
     def born_on(
-        self, rows: Sequence[Sequence[Any]], wanted: set[str], cipher: FieldCipher
+        self, buckets: Sequence[int], wanted: set[str], cipher: FieldCipher
     ) -> list[PatientRow]:
-        raws = [_raw_id(row) for row in rows]
-        born = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(rows, _DOB))
-        return [
-            self._convert(raw, row)
-            for raw, row, day in zip(raws, rows, born, strict=True)
-            if day in wanted
-        ]
+        """The rows in `buckets` whose sealed DOB opens to one of `wanted` (ISO dates).
+
+        SQLite reads the buckets' ids and sealed dates from ix_patients_dob_lookup alone, then
+        the full rows of the matches: a lookup touches a few pages instead of one for each of
+        the bucket's few dozen rows. PostgreSQL reads the buckets' full rows in one statement:
+        a second would cost a round trip, more than the rows not read (its pages are in the
+        server's buffers). Unless this unit of work has a transaction, SQLite's two reads see
+        different moments: the caller checks the dates of the rows it opens."""
+        if not buckets:
+            return []
+        if self.pg:
+            rows = self._fetch(_rows_sql(True, "dob_bucket", len(buckets)), buckets)
+            raws = [_raw_id(row) for row in rows]
+            days = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(rows, _DOB))
+            return [
+                self._convert(raw, row)
+                for raw, row, day in zip(raws, rows, days, strict=True)
+                if day in wanted
+            ]
+        pairs = self._fetch(_DOB_PAIRS_SQL.format(marks=", ".join("?" * len(buckets))), buckets)
+        raws = [_raw_id(pair) for pair in pairs]
+        days = cipher.decrypt_column(TABLE, "date_of_birth", raws, [pair[1] for pair in pairs])
+        ids = [pair[0] for pair, day in zip(pairs, days, strict=True) if day in wanted]
+        return self.converted(self._fetch(_rows_sql(False, "id", len(ids)), ids)) if ids else []
+
+    def _fetch(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql, tuple(values))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def _sealed(self, rows: Sequence[Sequence[Any]], index: int) -> list[Any]:
         if not self.pg:

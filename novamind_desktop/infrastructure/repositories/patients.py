@@ -264,8 +264,10 @@ class SqlPatientRepository:
         reader = RawRows(self._session)
         found: list[PatientRow] = []
         for piece in _pieces(buckets):
-            found += reader.born_on(reader.where_in("dob_bucket", piece), wanted, self._cipher)
-        return open_patients(found, self._cipher)
+            found += reader.born_on(piece, wanted, self._cipher)
+        # Checked again as opened: outside a transaction the rows may have changed since
+        # their dates were read (RawRows.born_on).
+        return [p for p in open_patients(found, self._cipher) if p.details.date_of_birth in days]
 
 
 def _pieces(values: Sequence[Any]) -> Iterator[list[Any]]:
