@@ -66,6 +66,20 @@ def built_on(meta: Path) -> date | None:
     return day if date.today() - day <= MAX_AGE else None
 
 
+def make_room(ctx: BenchContext, stem: str, entry: Path) -> None:
+    """Before `entry` is built: its old files go, and of the other entries of `stem` (other
+    shapes) all but the one built last. That one is kept so that a branch still on the
+    previous schema (a helper's worktree sharing this cache) does not rebuild it, deleting
+    this one, the next time it runs."""
+    name = entry.with_suffix("").name
+    others = [m for m in ctx.cache_dir.glob(f"{stem}-*.json") if m.with_suffix("").name != name]
+    others.sort(key=lambda meta: meta.stat().st_mtime)
+    kept = {meta.with_suffix("").name for meta in others[-1:]}
+    for stale in ctx.cache_dir.glob(f"{stem}-*"):
+        if stale.with_suffix("").name not in kept:
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+
+
 def remember(meta: Path, today: date) -> None:
     meta.write_text(json.dumps({"today": today.isoformat()}))
 
@@ -109,8 +123,7 @@ def sqlite_clinic(ctx: BenchContext) -> tuple[Path, date]:
     if day and path.exists() and not ctx.rebuild_cache and readable(f"sqlite:///{path}", ctx):
         print(f"    cached clinic: {path.name} (built {day})", flush=True)
         return path, day
-    for stale in ctx.cache_dir.glob(f"{stem}-*"):
-        stale.unlink()
+    make_room(ctx, stem, path)
     today, building = date.today(), path.with_suffix(".building")
     t0 = time.perf_counter()
     clinic.build_sqlite(ctx, building, today)

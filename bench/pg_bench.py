@@ -51,8 +51,7 @@ def server_copy(ctx: BenchContext, target: Path, rebuild: bool) -> tuple[BenchPo
         if day and folder.exists() and not rebuild:
             print(f"    cached PostgreSQL clinic: {folder.name} (built {day})", flush=True)
         else:
-            for stale in ctx.cache_dir.glob(f"{stem}-*"):
-                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+            cache.make_room(ctx, stem, folder)
             day = date.today()
             build_server(ctx, folder, day)
             cache.remember(meta, day)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,24 @@ def test_the_synthetic_clinic_reads_back_through_the_repositories(ctx: BenchCont
     path, built_on = cache.sqlite_clinic(ctx)
     assert cache.sqlite_clinic(ctx) == (path, built_on)  # the cache is reused, not rebuilt
     assert built_on == built.today
+
+
+def test_a_build_keeps_the_entry_of_the_previous_shape_built_last(ctx: BenchContext):
+    """A worktree on the previous schema shares the cache: its entry stays, older ones go."""
+    ctx.cache_dir.mkdir(parents=True)
+    for age, shape in enumerate(("new", "previous", "older")):
+        (ctx.cache_dir / f"pg-1-2-{shape}").mkdir()
+        meta = ctx.cache_dir / f"pg-1-2-{shape}.json"
+        meta.write_text("{}")
+        os.utime(meta, (1e9 - age * 1000, 1e9 - age * 1000))
+    (ctx.cache_dir / "pg-1-2-new.building").mkdir()
+    (ctx.cache_dir / "clinic-1-2-older.sqlite3").write_text("another stem")
+    cache.make_room(ctx, "pg-1-2", ctx.cache_dir / "pg-1-2-new")
+    assert sorted(p.name for p in ctx.cache_dir.iterdir()) == [
+        "clinic-1-2-older.sqlite3",
+        "pg-1-2-previous",
+        "pg-1-2-previous.json",
+    ]
 
 
 def test_a_cached_clinic_the_application_cannot_read_is_rebuilt(ctx: BenchContext):
