@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.infrastructure.crypto import FieldCipher
-from novamind_desktop.infrastructure.database import READING, reading_bind
+from novamind_desktop.infrastructure.database import (
+    READING,
+    reading_bind,
+    release_driver_connection,
+)
 from novamind_desktop.infrastructure.records import Record
 from novamind_desktop.infrastructure.repositories.appointment_types import (
     SqlAppointmentTypeRepository,
@@ -108,16 +112,19 @@ class SqlAlchemyUnitOfWork:
         session, self._session = self._session, None
         if session is None:
             return
-        if self.reading:
-            # Closing rolls back whatever a reader's session began (its reads; its audit
-            # events are committed or rolled back already): rollback() first only added
-            # SQLAlchemy's bookkeeping to every lookup.
-            session.close()
-            return
         try:
-            session.rollback()  # nothing to undo after commit(); everything otherwise
+            release_driver_connection(session)
         finally:
-            session.close()
+            if self.reading:
+                # Closing rolls back whatever a reader's session began (its reads; its audit
+                # events are committed or rolled back already): rollback() first only added
+                # SQLAlchemy's bookkeeping to every lookup.
+                session.close()
+            else:
+                try:
+                    session.rollback()  # nothing to undo after commit(); everything otherwise
+                finally:
+                    session.close()
 
     @property
     def session(self) -> Session:

@@ -175,3 +175,29 @@ def test_a_writing_unit_of_work_after_a_reading_one_is_a_transaction_again(migra
         uow.session.flush()  # written, never committed
     with migrated_db.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(PatientRecord)) == 1
+
+
+def test_a_lookup_and_its_audit_share_one_pooled_connection_given_back_at_the_end(
+    migrated_db, clock
+) -> None:
+    """Lookups and a reader's audit events go through one connection checked out for the
+    unit of work (database.driver_connection), not the session's transaction; it goes back
+    to the pool when the unit of work ends, also when a lookup fails."""
+    born = date(1966, 6, 6)
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
+    pool = migrated_db.engine.pool
+    with migrated_db(DESK, reading=True) as uow:
+        assert [p.id for p in uow.patients.find_by_date_of_birth(born)] == [ada.id]
+        assert uow.patients.find_by_email(ada.details.email) == ada
+        uow.audit.record(_event(clock, str(ada.id)))
+        uow.commit()
+        assert pool.checkedout() == 1
+        assert not uow.session.in_transaction()  # the session itself never began one
+    assert pool.checkedout() == 0
+    with pytest.raises(ZeroDivisionError), migrated_db(DESK, reading=True) as uow:
+        uow.patients.find_by_date_of_birth(born)
+        assert pool.checkedout() == 1
+        1 / 0  # noqa: B018
+    assert pool.checkedout() == 0
+    with migrated_db(DESK) as uow:  # and the connection is a transactional one again
+        assert [e.action for e in uow.audit.query(entity_id=str(ada.id))] == [AuditAction.READ]

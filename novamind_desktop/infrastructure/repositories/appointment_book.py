@@ -35,6 +35,7 @@ from novamind_desktop.domain.appointments import (
     AppointmentType,
 )
 from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.database import driver_connection
 from novamind_desktop.infrastructure.records import AppointmentRecord
 from novamind_desktop.infrastructure.repositories.patient_index import row_ids
 from novamind_desktop.infrastructure.repositories.patients import open_full_names
@@ -130,14 +131,13 @@ def read_book(
     end: datetime,
     clinician_ids: Iterable[UUID] | None,
 ) -> list[BookRow]:
-    session.flush()  # reads below the ORM do not autoflush; see this unit of work's writes
-    connection = session.connection()  # the session's transaction
-    driver = _driver(connection.dialect)
+    dbapi, dialect = driver_connection(session)  # sees this unit of work's writes
+    driver = _driver(dialect)
     params = [driver.stamp_in(value) for value in (start - MAX_DURATION, end, start)]
     wanted = None if clinician_ids is None else [driver.id_in(i) for i in clinician_ids]
     if wanted == []:
         return []  # IN () matches nothing
-    cursor = connection.connection.cursor()
+    cursor = dbapi.cursor()
     try:
         sql = _sql(driver.pg, None if wanted is None else len(wanted))
         cursor.execute(sql, params + (wanted or []))

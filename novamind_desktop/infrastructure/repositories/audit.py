@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Connection, Dialect, Table, insert, select
+from sqlalchemy import Dialect, Table, insert, select
 from sqlalchemy.orm import Session
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
-from novamind_desktop.infrastructure.database import READING
+from novamind_desktop.infrastructure.database import READING, driver_connection
 from novamind_desktop.infrastructure.records import AuditEventRecord
 
 
@@ -87,10 +87,12 @@ class SqlAuditLog:
         rows = [row | stamps | _FIRST for row in rows]
         if not self._session.info.get(READING):
             self._session.execute(_INSERT, rows)
-        elif self._session.get_bind().dialect.name == "postgresql":
-            _write_read_events_pg(self._session.connection(), rows)
+            return
+        dbapi, dialect = driver_connection(self._session)
+        if dialect.name == "postgresql":
+            _write_read_events_pg(dbapi, dialect, rows)
         else:
-            _write_read_events_sqlite(self._session.connection(), rows)
+            _write_read_events_sqlite(dbapi, dialect, rows)
 
     def query(
         self,
@@ -164,18 +166,18 @@ def _driver_values(dialect: Dialect, rows: list[dict[str, Any]]) -> list[tuple[A
 _UNBOUND = object()
 
 
-def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def _write_read_events_pg(dbapi: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> None:
     """One message, one round trip: BEGIN, SET LOCAL, the INSERT, COMMIT (four otherwise,
     most of a lookup's time on a local server), handed to the driver as it is."""
     # UUIDs as text: psycopg2's UUID adapter is Python code run per value; PostgreSQL casts
     # the quoted text to uuid on insert all the same.
     values = [
         str(value) if isinstance(value, UUID) else value
-        for row in _driver_values(connection.dialect, rows)
+        for row in _driver_values(dialect, rows)
         for value in row
     ]
     statement = _PG_READ_EVENTS.format(values=", ".join([_PG_ROW] * len(rows)))
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi.cursor()
     try:
         cursor.execute(statement, values)
     except Exception:
@@ -188,11 +190,10 @@ def _write_read_events_pg(connection: Connection, rows: list[dict[str, Any]]) ->
         cursor.close()
 
 
-def _write_read_events_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def _write_read_events_sqlite(dbapi: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> None:
     """BEGIN IMMEDIATE, the INSERT and COMMIT, handed to the driver as they are: the events'
     own transaction, all of them or none."""
-    dbapi: Any = connection.connection.dbapi_connection
-    values = _driver_values(connection.dialect, rows)
+    values = _driver_values(dialect, rows)
     dbapi.execute("BEGIN IMMEDIATE")
     try:
         dbapi.executemany(_SQLITE_INSERT, values)

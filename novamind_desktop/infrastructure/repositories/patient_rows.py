@@ -24,6 +24,7 @@ from sqlalchemy.types import NullType
 
 from novamind_desktop.domain.patients import PATIENT_FIELDS, Patient, PatientDetails
 from novamind_desktop.infrastructure.crypto import FieldCipher
+from novamind_desktop.infrastructure.database import driver_connection
 from novamind_desktop.infrastructure.records import PatientRecord
 
 TABLE = "patients"
@@ -113,11 +114,9 @@ class RawRows:
     database's. Only the rows wanted are converted into PatientRows."""
 
     def __init__(self, session: Session):
-        session.flush()  # see this unit of work's own writes
-        connection = session.connection()
-        self._dbapi: Any = connection.connection.dbapi_connection
-        self.pg = connection.dialect.name == "postgresql"
-        self._stamp = _stamp_reader(connection.dialect)
+        self._dbapi, dialect = driver_connection(session)  # sees this unit of work's writes
+        self.pg = dialect.name == "postgresql"
+        self._stamp = _stamp_reader(dialect)
 
     def where_in(self, column: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         """The raw rows whose lookup `column` (email_index or dob_bucket) is in `values`."""
