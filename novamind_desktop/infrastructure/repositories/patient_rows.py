@@ -81,9 +81,12 @@ def _rows_sql(pg: bool, column: str, count: int) -> str:
     return f"SELECT {columns} FROM {TABLE} WHERE {column} IN ({marks})"
 
 
-_DOB = PatientRow._fields.index("date_of_birth")
-# Covered by ix_patients_dob_lookup: SQLite reads no table page for it.
-_DOB_PAIRS_SQL = f"SELECT id, date_of_birth FROM {TABLE} WHERE dob_bucket IN ({{marks}})"
+# Covered by ix_patients_dob_lookup (by dialect: is it PostgreSQL?).
+_DOB_PAIRS_SQL = {
+    False: f"SELECT id, date_of_birth FROM {TABLE} WHERE dob_bucket IN ({{marks}})",
+    True: f"SELECT id::text, encode(date_of_birth, 'hex') FROM {TABLE} "
+    "WHERE dob_bucket IN ({marks})",
+}
 
 
 def _raw_id(row: Sequence[Any]) -> bytes:
@@ -134,28 +137,21 @@ class RawRows:
     ) -> list[PatientRow]:
         """The rows in `buckets` whose sealed DOB opens to one of `wanted` (ISO dates).
 
-        SQLite reads the buckets' ids and sealed dates from ix_patients_dob_lookup alone, then
-        the full rows of the matches: a lookup touches a few pages instead of one for each of
-        the bucket's few dozen rows. PostgreSQL reads the buckets' full rows in one statement:
-        a second would cost a round trip, more than the rows not read (its pages are in the
-        server's buffers). Unless this unit of work has a transaction, SQLite's two reads see
-        different moments: the caller checks the dates of the rows it opens."""
+        Two reads: the buckets' ids and sealed dates, from ix_patients_dob_lookup alone where
+        the database can (SQLite always; PostgreSQL once its visibility map is set), then the
+        full rows of the matches only. One read of the buckets' full rows touched a table
+        page for each of their few dozen rows and, on PostgreSQL, hex-encoded every column of
+        every row: 0.56 ms at the median against 0.19 + ~0.2 for the two (100,000 patients).
+        Unless this unit of work has a transaction, the two reads see different moments: the
+        caller checks the dates of the rows it opens."""
         if not buckets:
             return []
-        if self.pg:
-            rows = self._fetch(_rows_sql(True, "dob_bucket", len(buckets)), buckets)
-            raws = [_raw_id(row) for row in rows]
-            days = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(rows, _DOB))
-            return [
-                self._convert(raw, row)
-                for raw, row, day in zip(raws, rows, days, strict=True)
-                if day in wanted
-            ]
-        pairs = self._fetch(_DOB_PAIRS_SQL.format(marks=", ".join("?" * len(buckets))), buckets)
+        marks = ", ".join(["%s" if self.pg else "?"] * len(buckets))
+        pairs = self._fetch(_DOB_PAIRS_SQL[self.pg].format(marks=marks), buckets)
         raws = [_raw_id(pair) for pair in pairs]
-        days = cipher.decrypt_column(TABLE, "date_of_birth", raws, [pair[1] for pair in pairs])
+        days = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(pairs, 1))
         ids = [pair[0] for pair, day in zip(pairs, days, strict=True) if day in wanted]
-        return self.converted(self._fetch(_rows_sql(False, "id", len(ids)), ids)) if ids else []
+        return self.converted(self._fetch(_rows_sql(self.pg, "id", len(ids)), ids)) if ids else []
 
     def _fetch(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         cursor = self._dbapi.cursor()
