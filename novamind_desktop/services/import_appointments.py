@@ -88,7 +88,11 @@ class AppointmentImport(ChunkedImport[list[Row]]):
         parsed = [(line, _parsed(line, row)) for line, row in chunk]
         emails = [w.patient_email for _, w in parsed if isinstance(w, _WantedAppointment)]
         with self._uow(self._actor) as uow:
-            outcomes, booked = self._book_in_order(uow, _Directory(uow, emails), parsed)
+            directory = _Directory(uow, emails)
+            # The books of all the chunk's clinicians at once, in the order every writer
+            # uses: taken row by row, in file order, two imports at once could deadlock.
+            uow.appointments.take_turns(directory.clinicians_booked(parsed))
+            outcomes, booked = self._book_in_order(uow, directory, parsed)
             # The audit events last: events waiting when a later row's savepoint is released
             # are written inside it, and lost if the database then refuses that row.
             for line, appointment_id in booked:
@@ -206,6 +210,20 @@ class _Directory:
         if clinician is None or clinician.role is not Role.CLINICIAN:
             raise invalid("clinician_username", "No clinician has this user name.")
         return clinician.id
+
+    def clinicians_booked(
+        self, parsed: Iterable[tuple[int, _WantedAppointment | RefusedRow]]
+    ) -> list[UUID]:
+        """The clinicians whose time the rows would take (unknown names are left to the
+        rows, which are refused for them)."""
+        found = []
+        for _, wanted in parsed:
+            if isinstance(wanted, _WantedAppointment) and wanted.status in BLOCKING_STATUSES:
+                try:
+                    found.append(self.clinician_id(wanted.clinician_username))
+                except DomainError:
+                    continue
+        return found
 
     def check_type(self, name: str) -> None:
         if name not in self._types:

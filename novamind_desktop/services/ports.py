@@ -86,6 +86,13 @@ class AppointmentRepository(Protocol):
     def save(self, appointment: Appointment) -> Appointment:
         """Update with optimistic locking; raises StaleRecord or SlotTaken."""
 
+    def take_turns(self, clinician_ids: Iterable[UUID]) -> None:
+        """Before a transaction writes several clinicians' books (an import chunk): wait for
+        each one's turn now, in one order every caller uses, so that two such transactions
+        never each hold one book and wait for the other's (a deadlock). add/save take their
+        single clinician's turn themselves. Raises BookBusy after a bounded wait; does
+        nothing where the database needs no turns (SQLite lets one writer in at a time)."""
+
     def overlapping(
         self,
         clinician_id: UUID,

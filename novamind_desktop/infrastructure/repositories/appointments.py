@@ -242,21 +242,29 @@ class SqlAppointmentRepository:
         breaks after a second by aborting one, an error at that desk instead of SlotTaken.
         Taking turns, the second meets the first's committed row and is told which it is.
         (SQLite: BEGIN IMMEDIATE already lets one writer in at a time.)"""
-        if not self._db_refuses_overlaps or appointment.status not in BLOCKING_STATUSES:
+        if appointment.status in BLOCKING_STATUSES:
+            self._turn(appointment.clinician_id)
+
+    def take_turns(self, clinician_ids: Iterable[UUID]) -> None:
+        for clinician_id in sorted(set(clinician_ids), key=str):  # everyone's same order
+            self._turn(clinician_id)
+
+    def _turn(self, clinician_id: UUID) -> None:
+        if not self._db_refuses_overlaps:
             return
         connection = self._session.connection()  # begins the transaction the turn is held by
         held = self._turns_held()
-        if appointment.clinician_id in held:  # a series, an import: one round trip, not one a row
+        if clinician_id in held:  # a series, an import: one round trip, not one a row
             return
         statement = _TAKE_TURN.format(wait=TURN_WAIT)
         try:
-            connection.exec_driver_sql(statement, (str(appointment.clinician_id),))
+            connection.exec_driver_sql(statement, (str(clinician_id),))
         except OperationalError as error:
             if getattr(error.orig, "pgcode", None) == _LOCK_NOT_AVAILABLE:
-                raise BookBusy(appointment.clinician_id) from None
+                raise BookBusy(clinician_id) from None
             raise
         if not self._session.in_nested_transaction():  # a savepoint's rollback would free it
-            held.add(appointment.clinician_id)
+            held.add(clinician_id)
 
     def _turns_held(self) -> set[UUID]:
         """The clinicians whose turn this session's current transaction took outside any

@@ -50,6 +50,9 @@ class FakeAppointmentRepository:
         self.db.appointments[appointment.id] = stored
         return stored
 
+    def take_turns(self, clinician_ids: Iterable[UUID]) -> None:
+        """One writer at a time already (as on SQLite): nothing to wait for."""
+
     def overlapping(
         self,
         clinician_id: UUID,
