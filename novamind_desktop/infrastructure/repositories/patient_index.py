@@ -24,11 +24,15 @@ from sqlalchemy.types import NullType
 
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import PatientRecord
+from novamind_desktop.infrastructure.repositories.index_helper import Answer, OpeningHelper
 from novamind_desktop.services.search_records import IndexedPatient, IndexedPatients
 
 TABLE = "patients"
 _FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
 _CHUNK = 1000  # rows fetched and opened at a time (a few milliseconds of C each)
+# From this many patients a helper process opens part of the values (index_helper.py);
+# 1 or less: always (tests), None: never.
+HELPER_FROM: int | None = 10_000
 
 
 def _query(as_text: bool) -> Select[*tuple[Any, ...]]:
@@ -82,18 +86,77 @@ def read_index_patients(session: Session, cipher: FieldCipher) -> IndexedPatient
     connection = session.connection()  # the session's transaction
     dialect = connection.dialect
     as_text = dialect.name == "postgresql"
-    patients = IndexedPatients()
-    days = _Days()
     # The driver's own cursor, in that transaction: the rows as its plain tuples, with no
     # SQLAlchemy Row made per row (the query has no parameters and nothing to convert).
     cursor = connection.connection.cursor()
+    helper: OpeningHelper | None = None
     try:
+        if _worth_a_helper(cursor):  # started first: it comes up while the database sorts
+            helper = OpeningHelper.start(cipher, TABLE, _FIELDS)
+        load = _Load(cipher, as_text, helper)
         cursor.execute(_sql(dialect, as_text))
         while rows := cursor.fetchmany(_CHUNK):
-            patients += _open_chunk(rows, cipher, days, as_text)
+            load.add(rows)
+        return load.finish()
     finally:
         cursor.close()
-    return patients
+        if helper is not None:
+            helper.close()  # killed if the load was abandoned; always waited for
+
+
+def _worth_a_helper(cursor: Any) -> bool:
+    if HELPER_FROM is None:
+        return False
+    if HELPER_FROM <= 1:
+        return True
+    cursor.execute(f"SELECT count(*) FROM {TABLE}")  # a few milliseconds at 100,000
+    (count,) = cursor.fetchone()
+    return int(count) >= HELPER_FROM
+
+
+class _Load:
+    """One load's chunks in order: each opened here, or handed to the helper process while it
+    has room and put in its place when it answers. Every chunk read from the one cursor: one
+    snapshot, the session's own transaction, whatever the helper does."""
+
+    def __init__(self, cipher: FieldCipher, as_text: bool, helper: OpeningHelper | None):
+        self._cipher, self._as_text, self._helper = cipher, as_text, helper
+        self._days = _Days()
+        self._parts: list[list[IndexedPatient]] = []
+        # (place in _parts, ids, active flags, the rows to open here if the helper will not)
+        self._waiting: deque[tuple[int, list[UUID], Sequence[Any], Sequence[Any]]] = deque()
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        helper = self._helper
+        if helper is not None:
+            self._collect(helper, wait=False)
+            if helper.has_room:
+                stored_ids, *sealed, actives = zip(*rows, strict=True)
+                ids, raws = row_ids(stored_ids)
+                helper.send(raws, dict(zip(_FIELDS, sealed, strict=True)), self._as_text)
+                self._waiting.append((len(self._parts), ids, actives, rows))
+                self._parts.append([])
+                return
+        self._parts.append(_open_chunk(rows, self._cipher, self._days, self._as_text))
+
+    def _collect(self, helper: OpeningHelper, wait: bool) -> None:
+        while self._waiting:
+            answer = helper.reply(wait)
+            if answer is Answer.NOT_YET:
+                return
+            place, ids, actives, rows = self._waiting.popleft()
+            if answer is None or answer is Answer.BROKEN:  # opened here (raises if tampered)
+                self._parts[place] = _open_chunk(rows, self._cipher, self._days, self._as_text)
+            else:
+                self._parts[place] = _records(ids, answer, actives, self._days)
+
+    def finish(self) -> IndexedPatients:
+        if self._helper is not None:
+            self._collect(self._helper, wait=True)
+        patients = IndexedPatients()
+        for part in self._parts:
+            patients += part
+        return patients
 
 
 _SQL: dict[str, str] = {}  # by dialect name
@@ -111,10 +174,17 @@ def _open_chunk(
 ) -> list[IndexedPatient]:
     stored_ids, *sealed, actives = zip(*rows, strict=True)
     ids, raws = row_ids(stored_ids)
-    first, last, born, phone, email = (
+    opened = [
         cipher.decrypt_column(TABLE, name, raws, _from_hex(column) if as_text else column)
         for name, column in zip(_FIELDS, sealed, strict=True)
-    )
+    ]
+    return _records(ids, opened, actives, days)
+
+
+def _records(
+    ids: list[UUID], opened: list[list[str | None]], actives: Sequence[Any], days: _Days
+) -> list[IndexedPatient]:
+    first, last, born, phone, email = opened
     # C-level map()s over the chunk, no bytecode per row. Names, birth date and phone are
     # NOT NULL columns: decrypt_column gives a str for each.
     return list(
