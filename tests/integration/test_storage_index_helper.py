@@ -146,22 +146,24 @@ BROKEN_CHILDREN = {
         sys.executable, "-c", FRAMED + "o.write(struct.pack('>I', 5) + b'hello'); o.flush(); "
         "sys.stdin.buffer.read()",
     ],
-    "answers a class": [
-        sys.executable, "-c", FRAMED + "import pickle, datetime; "
-        "p = pickle.dumps([datetime.date(2000, 1, 1)] * 5); "
+    "answers a pickle that calls open()": [
+        sys.executable, "-c", FRAMED + "import pickle; "
+        "opens = lambda self: (open, (sys.argv[1], 'w')); "
+        "p = pickle.dumps([type('R', (), {'__reduce__': opens})()] * 5); "
         "o.write(struct.pack('>I', len(p)) + p); o.flush(); sys.stdin.buffer.read()",
+        "{unpickled}",
     ],
     "answers too few values": [
         sys.executable, "-c", FRAMED + "import pickle; p = pickle.dumps(['x'] * 5); "
         "o.write(struct.pack('>I', len(p)) + p); o.flush(); sys.stdin.buffer.read()",
     ],
-    "hangs": [sys.executable, "-c", "import time; time.sleep(60)"],
+    "hangs": [sys.executable, "-c", "import time; time.sleep(600)"],  # > pytest's timeout
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("child", BROKEN_CHILDREN.values(), ids=BROKEN_CHILDREN.keys())
 def test_a_helper_that_fails_is_replaced_by_opening_here(
-    migrated_db, admin_actor, helpers, monkeypatch, caplog, child
+    migrated_db, admin_actor, helpers, monkeypatch, caplog, tmp_path, child
 ) -> None:
     with migrated_db(admin_actor) as uow:
         for i in range(10):
@@ -169,14 +171,17 @@ def test_a_helper_that_fails_is_replaced_by_opening_here(
             uow.patients.add(new_patient(first_name=NAMES[i], email=email))
         uow.commit()
     expected = read(migrated_db, admin_actor, helper=False)
-    monkeypatch.setattr(index_helper, "COMMAND", child)
+    unpickled = tmp_path / "unpickled"  # what an unrestricted unpickler would create
+    monkeypatch.setattr(
+        index_helper, "COMMAND", [a.replace("{unpickled}", str(unpickled)) for a in child]
+    )
     monkeypatch.setattr(index_helper, "REPLY_TIMEOUT_S", 0.5)
     with caplog.at_level(logging.WARNING):
         assert read(migrated_db, admin_actor, helper=True) == expected
     assert [r.levelno for r in caplog.records] == [logging.WARNING]  # one line, no PHI
     logged = caplog.records[0].getMessage()
     assert not any(p.first_name in logged or p.phone in logged for p in expected)
-    assert helpers.none_left_running()
+    assert helpers.none_left_running() and not unpickled.exists()
 
 
 def test_a_load_abandoned_while_the_helper_holds_chunks_ends_it(
