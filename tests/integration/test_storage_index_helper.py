@@ -66,6 +66,7 @@ class Helpers:
 def helpers(monkeypatch: pytest.MonkeyPatch) -> Helpers:
     monkeypatch.setattr(patient_index, "HELPER_FROM", 1)
     monkeypatch.setattr(patient_index, "_CHUNK", 3)
+    monkeypatch.setattr(patient_index, "TAKE_BACK", False)  # the child opens all it is handed
     return Helpers(monkeypatch)
 
 
@@ -131,6 +132,7 @@ def test_a_tampered_value_in_the_helpers_share_is_named_not_shown(
     assert helpers.none_left_running()
 
 
+HANGS = [sys.executable, "-c", "import time; time.sleep(600)"]  # > pytest's timeout
 FRAMED = "import sys, struct; o = sys.stdout.buffer; "
 BROKEN_CHILDREN = {
     "cannot start": ["/nonexistent/python3"],
@@ -157,7 +159,7 @@ BROKEN_CHILDREN = {
         sys.executable, "-c", FRAMED + "import pickle; p = pickle.dumps(['x'] * 5); "
         "o.write(struct.pack('>I', len(p)) + p); o.flush(); sys.stdin.buffer.read()",
     ],
-    "hangs": [sys.executable, "-c", "import time; time.sleep(600)"],  # > pytest's timeout
+    "hangs": HANGS,
 }  # fmt: skip
 
 
@@ -184,6 +186,24 @@ def test_a_helper_that_fails_is_replaced_by_opening_here(
     assert helpers.none_left_running() and not unpickled.exists()
 
 
+def test_chunks_the_helper_has_not_got_to_are_taken_back_at_the_end(
+    migrated_db, admin_actor, helpers, monkeypatch, caplog
+) -> None:
+    with migrated_db(admin_actor) as uow:
+        for i in range(10):
+            uow.patients.add(new_patient(first_name=NAMES[i], email=f"p{i}@example.org"))
+        uow.commit()
+    expected = read(migrated_db, admin_actor, helper=False)
+    # A child that never answers: waiting for it would outlast pytest's timeout.
+    monkeypatch.setattr(index_helper, "COMMAND", HANGS)
+    monkeypatch.setattr(index_helper, "REPLY_TIMEOUT_S", 600)
+    monkeypatch.setattr(patient_index, "TAKE_BACK", True)
+    with caplog.at_level(logging.WARNING):
+        assert read(migrated_db, admin_actor, helper=True) == expected
+    assert helpers.handed == index_helper.DEPTH and helpers.opened == 0 and not caplog.records
+    assert helpers.none_left_running()
+
+
 def test_a_load_abandoned_while_the_helper_holds_chunks_ends_it(
     migrated_db, admin_actor, helpers, monkeypatch
 ) -> None:
@@ -197,7 +217,7 @@ def test_a_load_abandoned_while_the_helper_holds_chunks_ends_it(
     victim = in_order[13]
     with migrated_db.engine.begin() as connection:
         connection.execute(update(PATIENTS).where(PATIENTS.c.id == victim.id).values(phone=b"x"))
-    monkeypatch.setattr(index_helper, "COMMAND", [sys.executable, "-c", "input(); input()"])
+    monkeypatch.setattr(index_helper, "COMMAND", HANGS)
     with pytest.raises(DecryptionError) as refused:
         read(migrated_db, admin_actor, helper=True)
     assert refused.value.row_id == victim.id

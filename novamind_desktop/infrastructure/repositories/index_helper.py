@@ -70,11 +70,16 @@ class OpeningHelper:
 
     def __init__(self, process: subprocess.Popen[bytes], keys: bytes):
         self._process = process
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # (chunk number, message); the keys go first as chunk -1, None ends the conversation
+        self._outbox: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         self._inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         self._sent: list[list[Sequence[Any]]] = []  # the columns of the chunks in its hands
+        self._numbers: list[int] = []  # and their numbers
+        self._withdrawn: set[int] = set()  # taken back before the courier handed them over
+        self.answered = False  # the child is up: it has answered a chunk
+        self.handed = 0
         self.broken = False
-        self._outbox.put(keys)
+        self._outbox.put((-1, keys))
         self._courier = threading.Thread(target=self._carry, name="index-helper", daemon=True)
         self._courier.start()
 
@@ -106,9 +111,13 @@ class OpeningHelper:
         stdin, stdout = self._process.stdin, self._process.stdout
         assert stdin is not None and stdout is not None
         try:
-            write_message(stdin, self._outbox.get())  # type: ignore[arg-type]  # the keys
-            while (message := self._outbox.get()) is not None:
+            while (numbered := self._outbox.get()) is not None:
+                number, message = numbered
+                if number in self._withdrawn:
+                    continue
                 write_message(stdin, message)
+                if number < 0:  # the keys: no reply
+                    continue
                 reply = read_message(stdout)
                 if reply is None:
                     break
@@ -123,14 +132,19 @@ class OpeningHelper:
     def has_room(self) -> bool:
         return not self.broken and len(self._sent) < DEPTH
 
-    @property
-    def in_hand(self) -> int:
-        return len(self._sent)
-
     def send(self, row_ids: list[bytes], columns: dict[str, Sequence[Any]], as_hex: bool) -> None:
         """Hand a chunk over: its 16-byte row ids and each column's sealed values."""
-        self._outbox.put(marshal.dumps((as_hex, row_ids, columns)))
+        number = self.handed
+        self.handed += 1
         self._sent.append(list(columns.values()))
+        self._numbers.append(number)
+        self._outbox.put((number, marshal.dumps((as_hex, row_ids, columns))))
+
+    def withdraw_last(self) -> None:
+        """Take back the chunk handed over last (this process opens it instead): its reply,
+        if the child got to it, comes after all the others and is never read."""
+        self._withdrawn.add(self._numbers.pop())
+        del self._sent[-1]
 
     def reply(self, wait: bool) -> Opened | Answer | None:
         """The oldest chunk's opened columns; None if the child would not open it (open it
@@ -174,7 +188,8 @@ class OpeningHelper:
         return opened
 
     def _take(self, answer: Opened | Answer | None) -> Opened | Answer | None:
-        del self._sent[0]
+        del self._sent[0], self._numbers[0]
+        self.answered = True
         return answer
 
     def _give_up(self, reason: str) -> Answer:
@@ -182,7 +197,7 @@ class OpeningHelper:
             self.broken = True
             log.warning("Index helper process %s; opening its share in-process.", reason)
             self._stop()
-        del self._sent[0]
+        del self._sent[0], self._numbers[0]
         return Answer.BROKEN
 
     def close(self) -> None:

@@ -33,6 +33,9 @@ _CHUNK = 1000  # rows fetched and opened at a time (a few milliseconds of C each
 # From this many patients a helper process opens part of the values (index_helper.py);
 # 1 or less: always (tests), None: never.
 HELPER_FROM: int | None = 10_000
+# At the end, chunks the helper has not got to yet are opened here, not waited for (tests
+# switch it off to make the helper open every chunk it was handed).
+TAKE_BACK = True
 
 
 def _query(as_text: bool) -> Select[*tuple[Any, ...]]:
@@ -151,12 +154,26 @@ class _Load:
                 self._parts[place] = _records(ids, answer, actives, self._days)
 
     def finish(self) -> IndexedPatients:
-        if self._helper is not None:
+        if self._helper is not None and TAKE_BACK:
+            self._take_back_or_wait(self._helper)
+        elif self._helper is not None:
             self._collect(self._helper, wait=True)
         patients = IndexedPatients()
         for part in self._parts:
             patients += part
         return patients
+
+    def _take_back_or_wait(self, helper: OpeningHelper) -> None:
+        """The chunks still with the helper, from the last one back, opened here rather than
+        waited for, but for the one it is on (once it is up and answering)."""
+        while self._waiting:
+            self._collect(helper, wait=False)
+            if len(self._waiting) == 1 and helper.answered and not helper.broken:
+                self._collect(helper, wait=True)
+            elif self._waiting:
+                helper.withdraw_last()
+                place, _, _, rows = self._waiting.pop()
+                self._parts[place] = _open_chunk(rows, self._cipher, self._days, self._as_text)
 
 
 _SQL: dict[str, str] = {}  # by dialect name
