@@ -98,6 +98,17 @@ class FieldCipher:
             self._openers[(key_id, table, column)] = opener
         return opener
 
+    def column_keys(self, table: str, column: str) -> list[tuple[bytes, bytes, bytes]]:
+        """What opens `table.column` elsewhere (the index's helper process): for every
+        configured key, the 5-byte header its values start with, the column's subkey and the
+        associated data up to the row id. Never the master key, which opens everything."""
+        purpose = f"novamind/field/{table}.{column}"
+        keys: list[tuple[bytes, bytes, bytes]] = []
+        for key in self.keyring.all_keys:
+            header = bytes([FORMAT_V1]) + key.key_id
+            keys.append((header, _subkey(key, purpose), self._aad(header, table, column, None)))
+        return keys
+
     def decrypt(
         self,
         table: str,
