@@ -51,10 +51,12 @@ _CHUNK = 1000  # rows fetched and opened at a time (a few milliseconds of C each
 # From this many patients a helper process opens part of the values (index_helper.py);
 # 1 or less: always (tests), None: never.
 HELPER_FROM: int | None = 20_000
-# Where the helper is used. Not SQLite: the load alone was faster with it (1.00-1.05 s
-# against 1.31-1.42 s, alternating, quiet machine), but the bench's whole index build was
-# not (old 2.22-5.13 s, new 2.40-4.86 s; slower in 3 of 5 pairs).
-HELPER_DIALECTS = ("postgresql",)
+# Where the helper is used. The bench's whole index build at 100,000 patients, alternating
+# with and without it (a second core must be free for it to pay): SQLite 1.98-2.45 s
+# against 2.26-3.11 (faster in 6 of 7 pairs; the load alone in 7 of 7); PostgreSQL faster in
+# 7 of 9 pairs (e.g. 2.18/2.82 against 2.90/3.41 s). With every core busy (other benches
+# running) it was slower on SQLite in 3 of 5 pairs.
+HELPER_DIALECTS = ("sqlite", "postgresql")
 # At the end, chunks the helper has not got to yet are opened here, not waited for (tests
 # switch it off to make the helper open every chunk it was handed).
 TAKE_BACK = True
