@@ -27,7 +27,7 @@ def test_status_upgrade_downgrade_and_upgrade_again(cli: Cli, tmp_path: Path) ->
     cli.ok("import", "patients", "p.csv")
     cli.ok("db", "downgrade", "0001")
     behind = cli.ok("db", "status").stdout
-    assert "Current revision: 0001" in behind and "Pending migrations (1)" in behind
+    assert "Current revision: 0001" in behind and "Pending migrations (2)" in behind
 
     refused = cli("export", "patients")  # the app needs head
     assert refused.returncode == 2 and "db upgrade" in refused.stderr, refused

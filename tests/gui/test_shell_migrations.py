@@ -72,7 +72,7 @@ def test_admin_upgrades_a_database_at_the_previous_revision(
     dialog = session.window
     qtbot.addWidget(dialog)
     qtbot.waitUntil(dialog.upgrade_button.isEnabled, timeout=10_000)
-    assert dialog.current.text() == "0001" and dialog.head.text() == "0002"
+    assert dialog.current.text() == "0001" and dialog.head.text() == "0003"
     assert "0002" in dialog.pending.text() and "opening hours" in dialog.pending.text().lower()
     assert "clinic.sqlite3" in dialog.database.text()
     screenshot(dialog, "shell_migrations_before")
@@ -85,12 +85,12 @@ def test_admin_upgrades_a_database_at_the_previous_revision(
     assert "Backing up the database" in log and "0002" in log
     assert "verified" in log and "Upgrade finished." in log
     assert HOURS_TABLE in tables(station)
-    assert station.context.database_admin.status().current == "0002"
+    assert station.context.database_admin.status().current == "0003"
     backups = list(Path(station.context.settings.backup_dir).glob("*.sqlite3"))
     assert len(backups) == 1
     admin = Actor.of(station.users["admin"])
     events = station.services.audit.query(admin, action=AuditAction.MIGRATE)
-    assert [e.username for e in events] == ["admin"] and "0001 -> 0002" in events[0].detail
+    assert [e.username for e in events] == ["admin"] and "0001 -> 0003" in events[0].detail
 
 
 def test_failure_mid_upgrade_restores_the_sqlite_backup(
@@ -136,7 +136,7 @@ def test_two_admins_racing_the_second_is_refused(qtbot, workstation, task_runner
         release.set()
         qtbot.waitUntil(lambda: "upgraded" in dialog_a.message.text(), timeout=20_000)
         dialog_b.presenter.refresh()
-        qtbot.waitUntil(lambda: dialog_b.current.text() == "0002", timeout=10_000)
+        qtbot.waitUntil(lambda: dialog_b.current.text() == "0003", timeout=10_000)
         assert not dialog_b.upgrade_button.isEnabled()
     finally:
         release.set()
@@ -149,9 +149,15 @@ def test_downgrade_one_step_names_what_is_dropped(qtbot, workstation, task_runne
     questions: list[str] = []
     dialog.confirm_with = lambda parent, question: questions.append(question) is None
     dialog.downgrade_button.click()
+    qtbot.waitUntil(lambda: dialog.current.text() == "0002", timeout=20_000)
+    assert "from revision 0003 to revision 0002" in questions[0]
+    assert "date-of-birth lookups" in questions[0].lower()
+    assert HOURS_TABLE in tables(station)
+    qtbot.waitUntil(dialog.downgrade_button.isEnabled, timeout=10_000)
+    dialog.downgrade_button.click()
     qtbot.waitUntil(lambda: dialog.current.text() == "0001", timeout=20_000)
-    assert "from revision 0002 to revision 0001" in questions[0]
-    assert "opening hours" in questions[0].lower() and "dropped" in questions[0]
+    assert "from revision 0002 to revision 0001" in questions[1]
+    assert "opening hours" in questions[1].lower() and "dropped" in questions[1]
     assert HOURS_TABLE not in tables(station)
     assert dialog.upgrade_button.isEnabled()
 
