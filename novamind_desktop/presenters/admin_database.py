@@ -79,8 +79,8 @@ def downgrade_question(steps: list[PendingRevision], target: str) -> str:
     back_to = "an empty database" if target == "base" else f"revision {target}"
     return (
         f"Downgrade the database from revision {undone.rev} to {back_to}?\n\n"
-        f"This undoes “{undone.message}”: the tables and columns that revision added are "
-        "dropped, with everything stored in them. This version of NOVAMIND needs that "
+        f"This undoes “{undone.message}”: what that revision added (tables, columns, "
+        "indexes) is dropped, with any data stored in it. This version of NOVAMIND needs that "
         "revision, so staff cannot work until it is upgraded again.\n\n"
         "Take a backup first (Admin → Database → Backup and restore) if you may need that data."
     )
