@@ -13,8 +13,6 @@ from service_helpers import (
     OTHER_FORM,
     PATIENT_FORM,
     audit_rows,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 from sqlalchemy import select
 
@@ -30,14 +28,7 @@ APPOINTMENTS = AppointmentRecord.__table__
 MONDAY_11 = datetime(2030, 3, 4, 11, 0, tzinfo=UTC)  # 12:00 in the clinic
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 @pytest.fixture

@@ -18,8 +18,6 @@ from service_helpers import (
     REVIEW_NOTE,
     add_twin,
     audit_rows,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
@@ -39,14 +37,7 @@ MONDAY_11 = datetime(2030, 3, 4, 11, 0, tzinfo=UTC)
 Event = tuple[str, UUID | None, str, str, str | None, str]
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def event(actor: Actor, action: str, entity: str, ident: Any, detail: str = "") -> Event:

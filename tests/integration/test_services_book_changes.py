@@ -12,8 +12,6 @@ from service_helpers import (
     CLINIC_TZ,
     OTHER_FORM,
     PATIENT_FORM,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
@@ -25,14 +23,7 @@ MONDAY_11 = datetime(2030, 3, 4, 11, 0, tzinfo=UTC)  # 12:00 in the clinic
 WEEK = timedelta(weeks=1)
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 @pytest.fixture

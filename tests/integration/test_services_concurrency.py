@@ -21,9 +21,7 @@ from service_helpers import (
     at_once,
     audit_rows,
     pause_before,
-    set_up_clinic,
     split,
-    watch_logs_for_phi,
 )
 from sqlalchemy import text
 from storage_samples import wait_until_blocked_on_a_lock
@@ -42,14 +40,7 @@ ON_POSTGRES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def created_appointments(clinic) -> list[Any]:

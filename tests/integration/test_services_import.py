@@ -13,8 +13,6 @@ from service_helpers import (
     OTHER_FORM,
     audit_rows,
     phi_in_text,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
@@ -24,14 +22,7 @@ from novamind_desktop.services.imports import APPOINTMENT_FIELDS, ImportReport
 HENRIETTA, TIBERIUS = IMPORTED_PATIENTS
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def patient_row(values: dict[str, str], **extra: str) -> dict[str, str]:

@@ -16,8 +16,6 @@ from service_helpers import (
     pause_before,
     phi_in_storage,
     raw_storage,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 from sqlalchemy import select, text
 
@@ -33,14 +31,7 @@ WALK_IN = OTHER_FORM | {"email": ""}
 TAKEN = "Another patient already has this email address."
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def numbered(*rows: dict[str, str]) -> list[tuple[int, dict[str, str]]]:

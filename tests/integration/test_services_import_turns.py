@@ -13,24 +13,16 @@ import pytest
 from service_helpers import (
     IMPORTED_PATIENTS,
     pause_before,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.services.imports import APPOINTMENT_FIELDS
 
-pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("db_url", ["postgres"], indirect=True)]
+pytestmark = [
+    pytest.mark.usefixtures("logs_hold_no_phi"),
+    pytest.mark.postgres,
+    pytest.mark.parametrize("db_url", ["postgres"], indirect=True),
+]
 HENRIETTA = IMPORTED_PATIENTS[0]
-
-
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
 
 
 def visit(clinician: str, hour: int) -> dict[str, str]:

@@ -10,21 +10,11 @@ from service_helpers import (
     EDITED_FORM,
     OTHER_FORM,
     PATIENT_FORM,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.errors import DuplicateEmail, ValidationFailed
 
-
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def ids(patients) -> list:

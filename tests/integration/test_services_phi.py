@@ -21,8 +21,6 @@ from service_helpers import (
     phi_in_storage,
     phi_in_text,
     raw_storage,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import AppointmentStatus
@@ -39,14 +37,7 @@ from novamind_desktop.services.appointments import BookingRequest
 MONDAY_11_UTC = datetime(2030, 3, 4, 11, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 @dataclass

@@ -13,9 +13,7 @@ from service_helpers import (
     PATIENT_FORM,
     at_once,
     pause_before,
-    set_up_clinic,
     split,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
@@ -26,19 +24,10 @@ MONDAY_11 = datetime(2030, 3, 4, 11, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 pytestmark = [
+    pytest.mark.usefixtures("logs_hold_no_phi"),
     pytest.mark.postgres,
     pytest.mark.parametrize("db_url", ["postgres"], indirect=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
 
 
 @pytest.fixture

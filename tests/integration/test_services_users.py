@@ -14,8 +14,6 @@ from service_helpers import (
     at_once,
     audit_rows,
     pause_before,
-    set_up_clinic,
-    watch_logs_for_phi,
 )
 
 from novamind_desktop.domain.errors import AccountLocked, AuthenticationFailed
@@ -25,14 +23,7 @@ from novamind_desktop.services.users import AccountDeactivated, SignInRefused
 WRONG = "not the password at all"
 
 
-@pytest.fixture(autouse=True)
-def logs_hold_no_phi(caplog):
-    yield from watch_logs_for_phi(caplog)
-
-
-@pytest.fixture
-def clinic(migrated_db, tmp_path):
-    yield from set_up_clinic(migrated_db, tmp_path)
+pytestmark = pytest.mark.usefixtures("logs_hold_no_phi")
 
 
 def sign_in_events(clinic, username: str) -> list[tuple[str, str]]:
