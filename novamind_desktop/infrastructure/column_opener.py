@@ -1,10 +1,11 @@
 """The helper process that opens sealed column values for the search index's load.
 
 Run as `python -m novamind_desktop.infrastructure.column_opener` by
-repositories/index_helper.py, never by hand. It imports only the standard library and
-`cryptography` (no SQLAlchemy, no Qt: it is up in ~70 ms) and touches no database, file or
-environment variable: everything comes over stdin, everything goes back over stdout, and
-stderr is not read (the parent points it at /dev/null).
+repositories/index_helper.py, never by hand. It imports only the standard library,
+`cryptography` and sealed_layout.py (no SQLAlchemy, no Qt, no key derivation: it is up in
+~70 ms) and touches no database, file or environment variable: everything comes over
+stdin, everything goes back over stdout, and stderr is not read (the parent points it at
+/dev/null).
 
 Conversation, each message a 4-byte big-endian length and a body:
   parent -> child, once (marshal): [(column, header, subkey, aad_prefix), ...] for every
@@ -31,17 +32,22 @@ import struct
 import sys
 from collections.abc import Sequence
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from novamind_desktop.infrastructure.sealed_layout import (
+    COLUMN_PIECE,
+    HEADER,
+    NONCE_OF,
+    SEALED,
+    SEALED_OF,
+    TAG,
+)
+
 LENGTH = struct.Struct(">I")
-_HEADER, _SEALED, _TAG = 5, 17, 16  # as infrastructure/crypto.py stores a value
-_NONCE_OF = itemgetter(slice(_HEADER, _SEALED))
-_SEALED_OF = itemgetter(slice(_SEALED, None))
-_PIECE = 256  # values opened in one C-level map
 
 Opener = tuple[AESGCM, bytes]  # the column's AEAD under one key, the AAD before the row id
 
@@ -91,9 +97,9 @@ def open_column(
     if as_hex:
         sealed = list(map(bytes.fromhex, sealed))
     texts: list[str] = []
-    for start in range(0, len(sealed), _PIECE):
+    for start in range(0, len(sealed), COLUMN_PIECE):
         texts += _open_piece(
-            openers, row_ids[start : start + _PIECE], sealed[start : start + _PIECE]
+            openers, row_ids[start : start + COLUMN_PIECE], sealed[start : start + COLUMN_PIECE]
         )
     joined = "\0".join(texts)
     if texts and joined.count("\0") != len(texts) - 1:
@@ -106,13 +112,13 @@ def _open_piece(
 ) -> list[str]:
     if not blobs:
         return []
-    if min(map(len, blobs)) < _SEALED + _TAG:
+    if min(map(len, blobs)) < SEALED + TAG:
         raise Unopenable
-    headers = set(map(bytes.__getitem__, blobs, repeat(slice(0, _HEADER))))
+    headers = set(map(bytes.__getitem__, blobs, repeat(slice(0, HEADER))))
     try:
         if len(headers) == 1:  # all under one key: one C-level map, no bytecode per value
             aead, prefix = openers[headers.pop()]
-            nonces, sealed = map(_NONCE_OF, blobs), map(_SEALED_OF, blobs)
+            nonces, sealed = map(NONCE_OF, blobs), map(SEALED_OF, blobs)
             plain = list(map(aead.decrypt, nonces, sealed, map(add, repeat(prefix), row_ids)))
         else:  # mid-rotation: each value under its own key
             plain = [
@@ -124,8 +130,8 @@ def _open_piece(
 
 
 def _open_one(openers: dict[bytes, Opener], row_id: bytes, blob: bytes) -> bytes:
-    aead, prefix = openers[blob[:_HEADER]]
-    return aead.decrypt(blob[_HEADER:_SEALED], blob[_SEALED:], prefix + row_id)
+    aead, prefix = openers[blob[:HEADER]]
+    return aead.decrypt(blob[HEADER:SEALED], blob[SEALED:], prefix + row_id)
 
 
 def open_chunk(openers: dict[str, dict[bytes, Opener]], message: bytes) -> bytes:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -25,16 +25,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from novamind_desktop.infrastructure.keys import KeyRing, MasterKey
+from novamind_desktop.infrastructure.sealed_layout import (
+    COLUMN_PIECE,
+    FORMAT_V1,
+    HEADER,
+    NONCE,
+    NONCE_OF,
+    SEALED,
+    SEALED_OF,
+    TAG,
+)
 
-FORMAT_V1 = 0x01
-_HEADER = 5
-_NONCE = 12
-_TAG = 16
-_SEALED = _HEADER + _NONCE  # where the ciphertext starts
-_NONCE_OF = itemgetter(slice(_HEADER, _SEALED))
 _starts_with = bytes.startswith
-_SEALED_OF = itemgetter(slice(_SEALED, None))
-_COLUMN_PIECE = 256  # values decrypted in one C-level map (well under a millisecond)
 DOB_BUCKET_BITS = 12
 
 
@@ -50,6 +52,11 @@ def _subkey(master: MasterKey, purpose: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         master.material
     )
+
+
+def _field_subkey(master: MasterKey, table: str, column: str) -> bytes:
+    """The AES-GCM key of one column's values (HKDF info "novamind/field/table.column")."""
+    return _subkey(master, f"novamind/field/{table}.{column}")
 
 
 class FieldCipher:
@@ -68,7 +75,7 @@ class FieldCipher:
     def _aead(self, key_id: bytes, table: str, column: str) -> AESGCM:
         aead = self._aeads.get((key_id, table, column))
         if aead is None:
-            aead = AESGCM(_subkey(self._by_id[key_id], f"novamind/field/{table}.{column}"))
+            aead = AESGCM(_field_subkey(self._by_id[key_id], table, column))
             self._aeads[(key_id, table, column)] = aead
         return aead
 
@@ -83,7 +90,7 @@ class FieldCipher:
             return None
         key_id = self.current_key_id
         header = bytes([FORMAT_V1]) + key_id
-        nonce = os.urandom(_NONCE)
+        nonce = os.urandom(NONCE)
         aead = self._aead(key_id, table, column)
         aad = self._aad(header, table, column, row_id)
         sealed = aead.encrypt(nonce, value.encode("utf-8"), aad)
@@ -102,11 +109,11 @@ class FieldCipher:
         """What opens `table.column` elsewhere (the index's helper process): for every
         configured key, the 5-byte header its values start with, the column's subkey and the
         associated data up to the row id. Never the master key, which opens everything."""
-        purpose = f"novamind/field/{table}.{column}"
         keys: list[tuple[bytes, bytes, bytes]] = []
         for key in self.keyring.all_keys:
             header = bytes([FORMAT_V1]) + key.key_id
-            keys.append((header, _subkey(key, purpose), self._aad(header, table, column, None)))
+            subkey = _field_subkey(key, table, column)
+            keys.append((header, subkey, self._aad(header, table, column, None)))
         return keys
 
     def decrypt(
@@ -123,11 +130,11 @@ class FieldCipher:
             return None
         if type(blob) is not bytes:
             blob = bytes(blob)
-        if len(blob) < _HEADER + _NONCE + _TAG:
+        if len(blob) < HEADER + NONCE + TAG:
             raise DecryptionError(table, column, row_id, "the stored value is truncated")
         if blob[0] != FORMAT_V1:
             raise DecryptionError(table, column, row_id, "unknown storage format")
-        key_id = blob[1:_HEADER]
+        key_id = blob[1:HEADER]
         if key_id not in self._by_id:
             raise DecryptionError(
                 table,
@@ -139,7 +146,7 @@ class FieldCipher:
         aead, prefix = self._opener(key_id, table, column)
         aad = prefix + (row_id.bytes if row_id_bytes is None else row_id_bytes)
         try:
-            plain = aead.decrypt(blob[_HEADER : _HEADER + _NONCE], blob[_HEADER + _NONCE :], aad)
+            plain = aead.decrypt(blob[HEADER : HEADER + NONCE], blob[HEADER + NONCE :], aad)
         except InvalidTag:
             raise DecryptionError(
                 table,
@@ -192,13 +199,13 @@ class FieldCipher:
                 continue
             if type(blob) is not bytes:
                 blob = bytes(blob)
-            opener = openers.get((blob[1:_HEADER], table, column))
-            if opener is None or blob[0] != FORMAT_V1 or len(blob) < _SEALED + _TAG:
+            opener = openers.get((blob[1:HEADER], table, column))
+            if opener is None or blob[0] != FORMAT_V1 or len(blob) < SEALED + TAG:
                 opened.append(self._decrypt_one(table, column, raw, blob))
                 continue
             aead, prefix = opener
             try:
-                plain = aead.decrypt(blob[_HEADER:_SEALED], blob[_SEALED:], prefix + raw)
+                plain = aead.decrypt(blob[HEADER:SEALED], blob[SEALED:], prefix + raw)
             except InvalidTag:
                 plain = None
             if plain is None:
@@ -211,9 +218,9 @@ class FieldCipher:
         self, table: str, column: str, row_ids: Sequence[bytes], blobs: Sequence[bytes]
     ) -> list[str]:
         opened: list[str] = []
-        for start in range(0, len(blobs), _COLUMN_PIECE):
-            ids = row_ids[start : start + _COLUMN_PIECE]
-            sealed = blobs[start : start + _COLUMN_PIECE]
+        for start in range(0, len(blobs), COLUMN_PIECE):
+            ids = row_ids[start : start + COLUMN_PIECE]
+            sealed = blobs[start : start + COLUMN_PIECE]
             if set(map(type, sealed)) != {bytes}:  # psycopg2 hands over memoryviews
                 sealed = list(map(bytes, sealed))
             opened += self._open_alike(table, column, ids, sealed) or [
@@ -232,20 +239,20 @@ class FieldCipher:
     ) -> list[str] | None:
         """The plaintexts if every value is well-formed, under one configured key and
         authentic; None if anything is off (the caller then opens them one by one)."""
-        header = blobs[0][:_HEADER]
+        header = blobs[0][:HEADER]
         if header[:1] != bytes([FORMAT_V1]) or header[1:] not in self._by_id:
             return None
         if not all(map(_starts_with, blobs, repeat(header))):
             return None
-        if min(map(len, blobs)) < _SEALED + _TAG:
+        if min(map(len, blobs)) < SEALED + TAG:
             return None
         aead, prefix = self._opener(header[1:], table, column)
         try:
             plain = list(
                 map(
                     aead.decrypt,
-                    map(_NONCE_OF, blobs),
-                    map(_SEALED_OF, blobs),
+                    map(NONCE_OF, blobs),
+                    map(SEALED_OF, blobs),
                     map(add, repeat(prefix), row_ids),
                 )
             )
@@ -254,7 +261,7 @@ class FieldCipher:
         return list(map(bytes.decode, plain))
 
     def needs_rotation(self, blob: bytes | None) -> bool:
-        return blob is not None and bytes(blob)[1:_HEADER] != self.current_key_id
+        return blob is not None and bytes(blob)[1:HEADER] != self.current_key_id
 
     # --- lookups without plaintext -------------------------------------------------------
 
