@@ -114,17 +114,14 @@ class SqlAlchemyUnitOfWork:
             return
         try:
             release_driver_connection(session)
+            # Nothing to undo after commit(); everything otherwise. A reader has nothing of
+            # its own to undo (its audit events are committed or rolled back already), and
+            # close() below ends what its session began: rollback() only added SQLAlchemy's
+            # bookkeeping to every lookup.
+            if not self.reading:
+                session.rollback()
         finally:
-            if self.reading:
-                # Closing rolls back whatever a reader's session began (its reads; its audit
-                # events are committed or rolled back already): rollback() first only added
-                # SQLAlchemy's bookkeeping to every lookup.
-                session.close()
-            else:
-                try:
-                    session.rollback()  # nothing to undo after commit(); everything otherwise
-                finally:
-                    session.close()
+            session.close()
 
     @property
     def session(self) -> Session:

@@ -94,7 +94,7 @@ def _raw_id(row: Sequence[Any]) -> bytes:
     return bytes.fromhex(row[0].replace("-", ""))
 
 
-_LOOKUP_COLUMNS = ("email_index", "dob_bucket")
+_LOOKUP_COLUMNS = ("email_index",)  # date-of-birth buckets: born_on
 
 
 _STAMP_READERS: dict[str, Callable[[Any], Any]] = {}
@@ -122,7 +122,7 @@ class RawRows:
         self._stamp = _stamp_reader(dialect)
 
     def where_in(self, column: str, values: Sequence[Any]) -> list[Sequence[Any]]:
-        """The raw rows whose lookup `column` (email_index or dob_bucket) is in `values`."""
+        """The raw rows whose lookup `column` (email_index) is in `values`."""
         if column not in _LOOKUP_COLUMNS:
             raise ValueError(f"not a lookup column: {column}")
         if not values:
