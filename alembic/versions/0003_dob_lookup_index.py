@@ -1,9 +1,10 @@
-"""Date-of-birth lookups read a bucket from one index: (dob_bucket, id, date_of_birth).
+"""Faster date-of-birth lookups: a new index on the patients table, no data changed.
 
-The index on dob_bucket alone made a lookup read the full row of each of the bucket's few
-dozen patients, a page of the table each, to open their birth dates; with the id and the
-sealed date in the index, only the rows born on the day are read. It replaces the old index
-(a prefix of the new one serves every query the old one did).
+The index is (dob_bucket, id, date_of_birth). The one on dob_bucket alone made a lookup
+read the full row of each of the bucket's few dozen patients, a page of the table each, to
+open their birth dates; with the id and the sealed date in the index, only the rows born on
+the day are read. It replaces the old index (a prefix of the new one serves every query the
+old one did).
 
 Revision ID: 0003
 Revises: 0002
