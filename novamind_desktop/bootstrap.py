@@ -226,10 +226,11 @@ def wire(
     label: str,
 ) -> AppContext:
     from novamind_desktop.infrastructure.database_admin import SqlDatabaseAdmin
+    from novamind_desktop.infrastructure.server_clock import ServerClock
     from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
-    from novamind_desktop.services.audit_trail import SystemClock
 
-    clock = SystemClock()
+    # Desks sharing a server stamp their saves by its clock, so they find each other's.
+    clock = ServerClock.measured(engine)
     uow_factory = make_uow_factory(engine, cipher, clock)
     admin = SqlDatabaseAdmin(engine, cipher, clock, backup_dir=backup_folder(settings, engine))
     services = build_services(settings, uow_factory, clock, admin)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 RESULT_LIMIT = 50
 NextMap = dict[UUID, datetime]
 # Rows saved on another workstation while our poll ran must not be missed: overlap windows.
+# Every desk stamps by the database server's clock (infrastructure/server_clock.py), so a
+# desk whose own clock is minutes off is not looked past.
 POLL_OVERLAP = timedelta(seconds=5)
 
 
