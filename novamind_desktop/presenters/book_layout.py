@@ -43,6 +43,7 @@ class BookBlock:
     clinician_name: str
     type_label: str
     appointment: Appointment
+    stamp: str = ""  # who set the status and when (status_stamp)
 
     @property
     def status(self) -> AppointmentStatus:
@@ -160,7 +161,8 @@ def build_layout(
     for column, items in sorted(per_column.items()):
         items.sort(key=lambda item: (item[0], item[1]))
         for (start, end, slot), (lane, lanes) in zip(items, _lanes(items), strict=True):
-            blocks.append(_block(slot, column, start, end, lane, lanes))
+            block = _block(slot, column, start, end, lane, lanes)
+            blocks.append(replace(block, stamp=status_stamp(block.appointment, tz)))
             first, last = min(first, start // 60 * 60), max(last, -(-end // 60) * 60)
     return BookLayout(tuple(columns), tuple(blocks), max(0, first), min(24 * 60, last))
 
@@ -180,6 +182,30 @@ def _block(slot: Any, column: int, start: int, end: int, lane: int, lanes: int) 
         type_label=slot_field(slot, "type_label", default=type_label(appt.appointment_type)),
         appointment=appt,
     )
+
+
+# How the front desk says what happened, for "Checked in 09:02 by desk.amara".
+_STAMP_WORDS = {
+    AppointmentStatus.SCHEDULED: "Set back to scheduled",
+    AppointmentStatus.CHECKED_IN: "Checked in",
+    AppointmentStatus.COMPLETED: "Completed",
+    AppointmentStatus.CANCELLED: "Cancelled",
+    AppointmentStatus.LATE_CANCELLED: "Cancelled late",
+    AppointmentStatus.NO_SHOW: "Marked as no-show",
+}
+
+
+def status_stamp(appointment: Appointment, tz: ZoneInfo) -> str:
+    """Who set the appointment's status and when, in the clinic's time: the day is named only
+    when it is not the appointment's own ("Cancelled Fri 01 Mar 16:40 by desk.bertil")."""
+    at = appointment.status_changed_at
+    if at is None:
+        return ""  # booked and never changed
+    local = at.astimezone(tz)
+    same_day = local.date() == appointment.start.astimezone(tz).date()
+    when = f"{local:%H:%M}" if same_day else f"{local:%a %d %b %H:%M}"
+    by = f" by {appointment.status_changed_by}" if appointment.status_changed_by else ""
+    return f"{_STAMP_WORDS[appointment.status]} {when}{by}"
 
 
 def week_days(day: date) -> list[date]:

@@ -12,6 +12,7 @@ from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.recurrence import Frequency
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.presenters.appointment_book import BookingDraft
+from novamind_desktop.ui.frontdesk.book_paint import block_tooltip
 from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from novamind_desktop.ui.frontdesk.prompts import ReasonDialog
 from tests.gui.frontdesk_clinic import (
@@ -52,6 +53,11 @@ def set_status(qtbot, book, clinic, appointment_id, status) -> None:
     qtbot.waitUntil(lambda: _shown_version(book, appointment_id) != shown_version)
 
 
+def tooltip(book, appointment_id) -> str:
+    """What the pointer resting on the block shows."""
+    return block_tooltip(book.canvas.layout_data.block(appointment_id))
+
+
 def _shown_version(book, appointment_id) -> int | None:
     """The version the book shows (None once hidden): changes when the book has reloaded."""
     block = book.canvas.layout_data.block(appointment_id)
@@ -70,11 +76,14 @@ def test_check_in_then_complete_stamped_with_time_and_user(qtbot, clinic, task_r
     assert stored.status is AppointmentStatus.CHECKED_IN
     assert stored.status_changed_by == "desk" and stored.status_changed_at == clinic.clock.now()
     assert book.canvas.layout_data.block(muller.id).status is AppointmentStatus.CHECKED_IN
+    assert "Checked in 08:55 by desk" in tooltip(book, muller.id)  # March: London is UTC
     _, names = menu_action(book, muller.id, AppointmentStatus.COMPLETED)
     assert names == ["status_completed", "status_scheduled"]
     clinic.clock.advance(minutes=50)
     set_status(qtbot, book, clinic, muller.id, AppointmentStatus.COMPLETED)
     assert clinic.stored(muller.id).status is AppointmentStatus.COMPLETED
+    assert "Completed 09:45 by desk" in tooltip(book, muller.id)
+    assert "Checked in" not in tooltip(book, muller.id)  # the latest change; the audit log has all
     assert menu_action(book, muller.id, AppointmentStatus.CANCELLED)[1] == []
 
 
@@ -111,6 +120,8 @@ def test_no_show_and_late_cancel(qtbot, clinic, task_runner, screenshot):
     qtbot.waitUntil(lambda: clinic.stored(obrien.id).status is AppointmentStatus.LATE_CANCELLED)
     book.toolbar.cancelled_box.setChecked(True)
     settle(qtbot, book)
+    assert "Marked as no-show 10:25 by desk" in tooltip(book, muller.id)
+    assert "Cancelled late 10:25 by desk" in tooltip(book, obrien.id)
     screenshot(book.window(), "frontdesk_book_statuses")
 
 

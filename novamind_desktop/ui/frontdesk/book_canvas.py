@@ -23,7 +23,7 @@ from novamind_desktop.presenters.book_layout import (
     snap,
 )
 from novamind_desktop.ui.frontdesk.book_geometry import HEADER_HEIGHT, Geometry
-from novamind_desktop.ui.frontdesk.book_paint import Ghost, PaintState, block_lines, paint_book
+from novamind_desktop.ui.frontdesk.book_paint import Ghost, PaintState, block_tooltip, paint_book
 
 DRAG_THRESHOLD = 5
 
@@ -134,9 +134,7 @@ class BookCanvas(QAbstractScrollArea):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             block = self.geometry_now().block_at(QPointF(event.pos()))
             if block is not None:
-                lines = [line for line in block_lines(block) if line]
-                lines.append(f"With {block.clinician_name}" if block.clinician_name else "")
-                QToolTip.showText(event.globalPos(), "\n".join(x for x in lines if x), self)
+                QToolTip.showText(event.globalPos(), block_tooltip(block), self)
             else:
                 QToolTip.hideText()
             return True

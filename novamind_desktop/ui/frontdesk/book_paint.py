@@ -171,6 +171,18 @@ def block_lines(block: BookBlock, room: int = 3) -> list[str]:
     return [f"{start} {block.patient_name}" + (f" · {badge}" if badge else "")]
 
 
+def block_tooltip(block: BookBlock) -> str:
+    """A block's lines, its clinician, and who set its status and when, for the pointer
+    resting on it. (A cancellation's reason, like the notes, is read only when the
+    appointment is opened: the grid never reads them.)"""
+    lines = [
+        *block_lines(block),
+        f"With {block.clinician_name}" if block.clinician_name else "",
+        block.stamp,
+    ]
+    return "\n".join(line for line in lines if line)
+
+
 def paint_block(painter: QPainter, geo: Geometry, block: BookBlock, selected: bool) -> None:
     rect = geo.block_rect(block)
     fill, text, pattern = _colours(block)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from novamind_desktop.presenters.book_layout import (
     build_layout,
     minute_of,
     snap,
+    status_stamp,
     week_days,
 )
 
@@ -122,3 +123,30 @@ def test_snap_and_week():
     assert snap(62) == 60 and snap(63) == 65
     assert week_days(date(2030, 3, 6))[0] == DAY
     assert len(week_days(DAY)) == 7
+
+
+def test_the_status_stamp_says_who_and_when_in_the_clinics_time() -> None:
+    doctor = uuid4()
+    booked = slot(doctor, 10).appointment
+    assert status_stamp(booked, BERLIN) == ""  # never changed
+    cancelled_the_day_before = replace(
+        booked,
+        status=AppointmentStatus.CANCELLED,
+        status_changed_at=datetime(2030, 3, 3, 15, 40, tzinfo=UTC),
+        status_changed_by="desk.bertil",
+    )
+    assert (
+        status_stamp(cancelled_the_day_before, BERLIN)
+        == "Cancelled Sun 03 Mar 16:40 by desk.bertil"
+    )
+    checked_in = replace(
+        booked,
+        status=AppointmentStatus.CHECKED_IN,
+        status_changed_at=datetime(2030, 3, 4, 8, 52, tzinfo=UTC),
+        status_changed_by="desk.amara",
+    )
+    assert status_stamp(checked_in, BERLIN) == "Checked in 09:52 by desk.amara"
+    (block,) = build_layout(
+        [BookColumn(doctor, DAY, "Dr Rivera")], [Slot(checked_in)], BERLIN
+    ).blocks
+    assert block.stamp == "Checked in 09:52 by desk.amara"
