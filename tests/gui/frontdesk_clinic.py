@@ -224,13 +224,24 @@ def point(book: Any, column: int, minute: float, x_fraction: float = 0.5) -> QPo
 
 def drag(book: Any, start: QPointF, end: QPointF, steps: int = 4) -> None:
     """Press, move in a few steps and release the left button on the book's grid."""
+    hold_and_move(book, start, end, steps)
+    drop(book, end)
+
+
+def hold_and_move(book: Any, start: QPointF, end: QPointF, steps: int = 4) -> None:
+    """Press the left button at `start` and move to `end` in a few steps, still holding it."""
     viewport = book.canvas.viewport()
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     _mouse(viewport, QEvent.Type.MouseButtonPress, start, left, left)
     for n in range(1, steps + 1):
         at = start + (end - start) * (n / steps)
         _mouse(viewport, QEvent.Type.MouseMove, at, none, left)
-    _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, none)
+
+
+def drop(book: Any, at: QPointF) -> None:
+    """Release the left button held since hold_and_move."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(book.canvas.viewport(), QEvent.Type.MouseButtonRelease, at, left, none)
 
 
 def _mouse(widget: Any, kind: QEvent.Type, at: QPointF, button: Any, buttons: Any) -> None:

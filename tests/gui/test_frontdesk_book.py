@@ -14,6 +14,8 @@ from tests.gui.frontdesk_clinic import (
     build_clinic,
     click,
     drag,
+    drop,
+    hold_and_move,
     open_book,
     point,
     reload,
@@ -168,6 +170,22 @@ def test_drag_a_block_to_another_time_and_clinician_after_confirming(
     moved = clinic.stored(muller.id)
     assert moved.clinician_id == clinic.clinicians[2].id
     assert moved.start == clinic.at(16).astimezone(moved.start.tzinfo)
+
+
+def test_a_refresh_during_a_drag_waits_for_the_drop(qtbot, clinic, task_runner):
+    book = open_book(qtbot, clinic, task_runner)
+    muller = clinic.booked[0]
+    target = point(book, 2, 16 * 60 + 20)
+    hold_and_move(book, point(book, 0, 10 * 60 + 20), target)
+    clinic.book("Lovelace", 0, 13)  # at another desk, while the receptionist drags
+    book.refresh_timer.timeout.emit()  # the 15-second refresh
+    qtbot.waitUntil(lambda: book.canvas._pending is not None)  # arrived, held back
+    assert patients_in(book, 0) == ["Jürgen Müller", "Siobhán O'Brien"]  # nothing jumped
+    drop(book, target)
+    click(wait_for(qtbot, QMessageBox, "frontdeskConfirm"), "Move")
+    qtbot.waitUntil(lambda: "Jürgen Müller" in patients_in(book, 2))
+    assert clinic.stored(muller.id).clinician_id == clinic.clinicians[2].id
+    assert patients_in(book, 0) == ["Siobhán O'Brien", "Ada Lovelace"]  # and the refresh shown
 
 
 def test_declining_the_confirmation_leaves_the_appointment(qtbot, clinic, task_runner):

@@ -104,6 +104,26 @@ def test_changes_from_another_workstation_appear_after_a_poll(qtbot, desk):
     qtbot.waitUntil(lambda: names(search) == ["Niamh Walsh"])
 
 
+def test_a_poll_keeps_the_query_and_the_selected_patient(qtbot, desk):
+    clinic, window, search = desk
+    window.show_page("patients")
+    type_query(qtbot, search, "a")
+    assert sorted(names(search)) == ["Ada Lovelace", "Zoë Adams"]
+    chosen = names(search).index("Zoë Adams")
+    search.table.selectRow(chosen)
+    elsewhere = PatientService(clinic.uow, clinic.clock, clinic_tz=CLINIC_TZ)
+    clinic.clock.advance(seconds=20)
+    elsewhere.register(
+        clinic.desk,
+        {"first_name": "Aaron", "last_name": "Abbott", "date_of_birth": "1990-01-02",
+         "phone": "0851234500"},
+    )  # fmt: skip
+    search.frontdesk.poll_timer.timeout.emit()
+    qtbot.waitUntil(lambda: len(names(search)) == 3)  # the list refreshed under the cursor
+    assert search.search_box.text() == "a"
+    assert search.model.row_at(search.table.currentIndex().row()).name == "Zoë Adams"
+
+
 def test_new_patient_is_prefilled_from_what_was_typed(qtbot, desk):
     _clinic, window, search = desk
     window.show_page("patients")
