@@ -10,11 +10,18 @@ from typing import Any
 
 import pytest
 from service_helpers import Clinic, set_up_clinic, watch_logs_for_phi
+from storage_samples import PHI_VALUES as STORED_SAMPLE_VALUES
 
 
 @pytest.fixture
 def logs_hold_no_phi(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield from watch_logs_for_phi(caplog)
+
+
+@pytest.fixture
+def storage_logs_hold_no_phi(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The same watch for the storage tests, which store storage_samples' patient."""
+    yield from watch_logs_for_phi(caplog, STORED_SAMPLE_VALUES)
 
 
 @pytest.fixture

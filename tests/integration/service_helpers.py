@@ -296,7 +296,9 @@ def phi_in_storage(url: str, values: list[str] = PHI_VALUES) -> list[str]:
 # --- logs -----------------------------------------------------------------------------------
 
 
-def watch_logs_for_phi(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def watch_logs_for_phi(
+    caplog: pytest.LogCaptureFixture, values: list[str] = PHI_VALUES
+) -> Iterator[None]:
     """Capture every log record of the test at DEBUG (SQL statements and parameters
     included) and fail if any holds a stored PHI value. Runs as a fixture: on teardown it
     reads the records of the set-up and call phases (caplog.text is only the current one)."""
@@ -305,7 +307,7 @@ def watch_logs_for_phi(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     records = caplog.get_records("setup") + caplog.get_records("call")
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
-    leaked = phi_in_text("\n".join(formatter.format(record) for record in records))
+    leaked = phi_in_text("\n".join(formatter.format(record) for record in records), values)
     assert leaked == [], f"stored values appeared in the logs: {len(leaked)}"
 
 

@@ -23,6 +23,8 @@ from novamind_desktop.domain.patients import Patient
 from novamind_desktop.infrastructure.crypto import DecryptionError
 from novamind_desktop.infrastructure.records import AppointmentRecord, PatientRecord
 
+pytestmark = pytest.mark.usefixtures("storage_logs_hold_no_phi")
+
 PATIENTS = PatientRecord.__table__
 APPOINTMENTS = AppointmentRecord.__table__
 

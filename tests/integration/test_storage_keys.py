@@ -32,6 +32,8 @@ from novamind_desktop.infrastructure.records import EncryptionKeyRecord, Patient
 from novamind_desktop.infrastructure.rotation import rotate
 from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
 
+pytestmark = pytest.mark.usefixtures("storage_logs_hold_no_phi")
+
 KEYS = EncryptionKeyRecord.__table__
 
 
