@@ -184,13 +184,29 @@ def slots(
                 cursor = end + timedelta(minutes=rng.choice((0, 10, 10, 15, 30, 60)))
 
 
-def status_for(rng: random.Random, start: datetime, now: datetime) -> Status:
+def status_for(rng: random.Random, start: datetime, end: datetime, now: datetime) -> Status:
     if start >= now:
         return Status.CANCELLED if rng.random() < 0.05 else Status.SCHEDULED
+    if end > now:  # under way: the patient came (checked in), or has not turned up
+        return Status.NO_SHOW if rng.random() < 0.05 else Status.CHECKED_IN
     return rng.choices(
         (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED, Status.LATE_CANCELLED),
         weights=(85, 5, 7, 3),
     )[0]
+
+
+def status_changed_at(status: Status, slot: Slot, now: datetime) -> datetime | None:
+    """When the desk would have set `status`: a check-in just before the start, completion
+    at the end, a no-show a quarter of an hour in, cancellations a day or hours before."""
+    moment = {
+        Status.SCHEDULED: None,
+        Status.CHECKED_IN: slot.start - timedelta(minutes=4),
+        Status.COMPLETED: slot.end,
+        Status.NO_SHOW: slot.start + timedelta(minutes=15),
+        Status.CANCELLED: slot.start - timedelta(days=1, hours=2),
+        Status.LATE_CANCELLED: slot.start - timedelta(hours=2),
+    }[status]
+    return None if moment is None else min(moment, now)
 
 
 def schedule_window(now: datetime, zone: ZoneInfo, weeks: int) -> tuple[date, int]:
@@ -232,7 +248,7 @@ def make_twin(rng: random.Random, patient_id: uuid.UUID, now: datetime) -> Digit
 def make_appointment(
     rng: random.Random, slot: Slot, patient_id: uuid.UUID, clinician: User, now: datetime
 ) -> Appointment:
-    status = status_for(rng, slot.start, now)
+    status = status_for(rng, slot.start, slot.end, now)
     virtual = rng.random() < 0.2
     return Appointment(
         id=_uuid(rng),
@@ -245,7 +261,7 @@ def make_appointment(
         notes=rng.choice(NOTES),
         virtual=virtual,
         location="Video call" if virtual else f"Room {slot.clinician_index % 8 + 1}",
-        status_changed_at=None if status is Status.SCHEDULED else min(slot.start, now),
+        status_changed_at=status_changed_at(status, slot, now),
         status_changed_by=None if status is Status.SCHEDULED else clinician.username,
     )
 
