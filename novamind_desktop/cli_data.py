@@ -77,7 +77,12 @@ def import_file(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def export(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from novamind_desktop.cli_export import appointment_rows, patient_rows, write_export
+    from novamind_desktop.cli_export import (
+        appointment_rows,
+        patient_rows,
+        walk_in_note,
+        write_export,
+    )
 
     if args.format == "ics" and args.kind == "patients":
         say("Patients cannot be exported as a calendar; use --format csv or fhir.")
@@ -90,6 +95,9 @@ def export(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         with _destination(args.out) as out:
             count = write_export(out, args.kind, args.format, rows, context)
     say(f"Exported {count} {args.kind}" + (f" to {args.out}." if args.out else "."))
+    note = walk_in_note(args.kind, args.format, rows)
+    if note:
+        say(note)
     return EXIT_OK
 
 

@@ -1,7 +1,11 @@
 """The rows an export writes, read in one unit of work and audited as one EXPORT event.
 
 Patients come out in the order they were registered, appointments by start time, both with
-the same text the import reads back (csv_formats headers), so export -> import is exact.
+the same text the import reads back (csv_formats headers), so export -> import is exact, but
+for one thing the formats cannot say: an appointment names its patient by email, so one of a
+patient with no email address (a walk-in) comes out with an empty patient_email, and the
+import refuses it. The export still writes it (the file is a full record of the book) and
+walk_in_note() tells the person how many such rows there are.
 """
 
 from __future__ import annotations
@@ -71,6 +75,38 @@ def appointment_rows(context: AppContext, actor: Actor, fmt: str) -> list[Export
         }
         rows.append(ExportRow(a.id, row, extra))
     return rows
+
+
+# walk_in_note's words for one row and for several.
+_WALK_IN_WORDS = {
+    True: (
+        "is for a patient",
+        "its patient_email is empty, so that row",
+        "to move it, give the patient",
+    ),
+    False: (
+        "are for patients",
+        "their patient_email is empty, so those rows",
+        "to move them, give those patients",
+    ),
+}
+
+
+def walk_in_note(kind: str, fmt: str, rows: list[ExportRow]) -> str | None:
+    """One sentence for stderr when appointments of walk-ins cannot be imported back from
+    this file, or None. Counts only, never patient data."""
+    if kind != "appointments" or fmt == "ics":  # a calendar is never imported
+        return None
+    missing = sum(1 for r in rows if not r.row["patient_email"])
+    if not missing:
+        return None
+    who, which, fix = _WALK_IN_WORDS[missing == 1]
+    return (
+        f"{missing} of the {len(rows)} appointments exported {who} with no email address on "
+        f"record: {which} cannot be imported back from this file (CSV and FHIR files find a "
+        f"patient by email); {fix} an email address and export again, or copy the whole "
+        "database with `novamind-desktop db backup` and `db restore`."
+    )
 
 
 def _audit(context: AppContext, uow: Any, actor: Actor, entity: str, count: int, fmt: str) -> None:

@@ -2,7 +2,9 @@
 
 Reading yields `(line_number, row)` pairs: the line number is where the record starts in the
 file (the header is line 1), so a refused row can be named precisely even when a quoted field
-spans several lines. Writing uses the same header, so an export imports back unchanged.
+spans several lines. Writing uses the same header, so an export imports back unchanged,
+except an appointment of a patient with no email address (its patient_email is empty: the
+file names patients by email; cli_export.walk_in_note says so when exporting).
 """
 
 from __future__ import annotations

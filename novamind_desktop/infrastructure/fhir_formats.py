@@ -2,7 +2,10 @@
 
 Both directions go through the same text rows as the CSV files (csv_formats headers), so the
 import use cases do not care which format a file was in, and an export imports back exactly.
-Patients are referred to by email and clinicians by username, as in the CSV format.
+Patients are referred to by email and clinicians by username, as in the CSV format, so an
+appointment of a patient with no email address comes out naming no patient and cannot be
+imported back from FHIR either (a patient's resource id is this database's own, not one
+another database could resolve).
 """
 
 from __future__ import annotations

@@ -57,6 +57,15 @@ APPOINTMENT_FIELDS: tuple[str, ...] = (
     "location",
     "notes",
 )
+_REQUIRED = ("patient_email", "clinician_username", "start", "end", "appointment_type")
+# An empty patient_email is what an export writes for a walk-in (a patient with no email
+# address), so the refusal says that, not just "required": the desk then knows to book it.
+_NO_PATIENT_EMAIL = (
+    "The row names no patient: either the patient has no email address on record or the "
+    "email was left out, and an import finds patients by email only, so book this "
+    "appointment in the app."
+)
+_MISSING = {"patient_email": _NO_PATIENT_EMAIL}
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"", "false", "no", "n", "0"}
 
@@ -256,9 +265,9 @@ def _parse_appointment(row: Mapping[str, str]) -> _WantedAppointment:
     refuse_unknown_columns(row, APPOINTMENT_FIELDS)
     text = {name: (row.get(name) or "").strip() for name in APPOINTMENT_FIELDS}
     errors: list[FieldError] = []
-    for name in ("patient_email", "clinician_username", "start", "end", "appointment_type"):
+    for name in _REQUIRED:
         if not text[name]:
-            errors.append(FieldError(name, "This column is required."))
+            errors.append(FieldError(name, _MISSING.get(name, "This column is required.")))
     start = _moment(text["start"], "start", errors)
     end = _moment(text["end"], "end", errors)
     status = _status(text["status"], errors)

@@ -3,17 +3,24 @@
 Bad rows are refused one by one with their line number and a reason that never quotes the
 value; good rows are kept; a file that is unusable as a whole changes nothing (exit 2);
 importing twice changes nothing; export -> import -> export is exact, accents and
-apostrophes included, and works across the two databases.
+apostrophes included, and works across the two databases. The one exception, appointments of
+walk-in patients (no email address, and both file formats find a patient by email), is said
+out loud: the export counts them on stderr, the import refuses them with their line.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from cli_runner import Cli, base_environment
 
+from novamind_desktop.bootstrap import build_context
+from novamind_desktop.domain.users import Actor
 from novamind_desktop.infrastructure.csv_formats import APPOINTMENT_HEADER, PATIENT_HEADER
+from novamind_desktop.services.appointments import BookingRequest
+from novamind_desktop.settings import Settings
 
 HEADER = ",".join(PATIENT_HEADER)
 PASSWORD = "correct horse battery staple\n"
@@ -135,14 +142,24 @@ def _appointments_header() -> str:
     return ",".join(APPOINTMENT_HEADER)
 
 
+# Appointment rows the import books (patients found by email), and how a walk-in comes out.
+BOOKED = [
+    "jurgen.muller@example.de,dr.rossi,2031-03-03T09:00:00+01:00,2031-03-03T09:50:00+01:00,"
+    'therapy,scheduled,false,Room 2,"Sleep diary, week 3"',
+    "siobhan@example.ie,dr.rossi,2031-03-03T10:00:00+01:00,2031-03-03T10:30:00+01:00,"
+    "follow_up,scheduled,true,,",
+]
+WALK_IN_ROW = (
+    ",dr.rossi,2031-03-03T11:00:00+01:00,2031-03-03T11:30:00+01:00,follow_up,scheduled,false,,"
+)
+WALK_IN_REASON = "the patient has no email address on record"
+
+
 def test_appointments_import_export_round_trip(cli: Cli, tmp_path: Path) -> None:
     cli.ok("import", "patients", str(_write(tmp_path / "patients.csv", GOOD)))
     cli.ok("users", "add", "dr.rossi", "--role", "clinician", "--password-stdin", stdin=PASSWORD)
     rows = [
-        "jurgen.muller@example.de,dr.rossi,2031-03-03T09:00:00+01:00,2031-03-03T09:50:00+01:00,"
-        'therapy,scheduled,false,Room 2,"Sleep diary, week 3"',
-        "siobhan@example.ie,dr.rossi,2031-03-03T10:00:00+01:00,2031-03-03T10:30:00+01:00,"
-        "follow_up,scheduled,true,,",
+        *BOOKED,
         "siobhan@example.ie,dr.rossi,2031-03-03T09:30:00+01:00,2031-03-03T10:00:00+01:00,"
         "follow_up,scheduled,false,,",  # line 4: overlaps the therapy session
         "siobhan@example.ie,dr.nobody,2031-03-04T09:00:00+01:00,2031-03-04T09:30:00+01:00,"
@@ -171,3 +188,87 @@ def test_appointments_import_export_round_trip(cli: Cli, tmp_path: Path) -> None
     assert calendar.count("BEGIN:VEVENT") == 2
     assert "DTSTART:20310303T080000Z" in calendar
     assert "Sleep diary" not in calendar  # clinical notes stay out of calendars
+
+
+def _book_walk_in(cli: Cli) -> None:
+    """Book Zoë (GOOD[2], no email) at the desk, as the app does: no file can name her."""
+    context = build_context(Settings.from_environ(cli.env))
+    actor = Actor.command_line("test")
+    try:
+        with context.uow_factory(actor) as uow:
+            walk_in = next(p for p in uow.patients.list_all() if not p.details.email)
+            clinician = uow.users.by_username("dr.rossi")
+        assert clinician is not None
+        start = datetime.fromisoformat("2031-03-03T11:00:00+01:00")
+        request = BookingRequest(walk_in.id, clinician.id, start, "follow_up")
+        context.services.appointments.book(actor, request)
+    finally:
+        context.close()
+
+
+def _clinic_with_a_walk_in(cli: Cli, tmp_path: Path) -> None:
+    """GOOD's patients, dr.rossi, BOOKED imported and Zoë's walk-in appointment booked."""
+    cli.ok("import", "patients", str(_write(tmp_path / "patients.csv", GOOD)))
+    cli.ok("users", "add", "dr.rossi", "--role", "clinician", "--password-stdin", stdin=PASSWORD)
+    booked = _write(tmp_path / "booked.csv", BOOKED, header=_appointments_header())
+    cli.ok("import", "appointments", str(booked))
+    _book_walk_in(cli)
+
+
+def test_an_export_counts_the_walk_in_appointments_it_cannot_bring_back(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _clinic_with_a_walk_in(cli, tmp_path)
+    exported = tmp_path / "appointments-out.csv"
+    result = cli.ok("export", "appointments", "--out", str(exported))
+    assert exported.read_text(encoding="utf-8").splitlines()[1:] == [*BOOKED, WALK_IN_ROW]
+    warning = [line for line in result.stderr.splitlines() if "no email address" in line]
+    assert len(warning) == 1, result
+    assert warning[0].startswith("1 of the 3 appointments exported is for a patient"), result
+    assert "cannot be imported back" in warning[0] and "db backup" in warning[0], result
+    for phi in ("Zoë", "D'Angelo", "2001-02-28", "+390612345678"):
+        assert phi not in result.stderr
+
+    fhir = cli.ok("export", "appointments", "--format", "fhir")
+    assert "1 of the 3 appointments exported" in fhir.stderr, fhir
+    calendar = cli.ok("export", "appointments", "--format", "ics")
+    assert "no email address" not in calendar.stderr  # a calendar is never imported
+
+
+def test_an_import_refuses_a_walk_in_row_by_its_line_and_keeps_the_others(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _clinic_with_a_walk_in(cli, tmp_path)
+    exported = tmp_path / "appointments-out.csv"
+    cli.ok("export", "appointments", "--out", str(exported))
+
+    again = cli("import", "appointments", str(exported))
+    assert again.returncode == 1, again
+    refused = [line for line in again.stderr.splitlines() if " line " in line]
+    assert len(refused) == 1 and refused[0].startswith("appointments-out.csv line 4: "), again
+    assert WALK_IN_REASON in refused[0], again
+    assert "No patient has this email address" not in again.stderr
+    assert "0 imported, 2 already present, 1 refused" in again.stderr
+
+    other = _fresh_sqlite_cli(tmp_path, "second")
+    other.ok("import", "patients", str(_write(tmp_path / "patients.csv", GOOD)))
+    other.ok("users", "add", "dr.rossi", "--role", "clinician", "--password-stdin", stdin=PASSWORD)
+    moved = other("import", "appointments", str(exported))
+    assert moved.returncode == 1, moved
+    assert "2 imported, 0 already present, 1 refused" in moved.stderr
+    kept = other.ok("export", "appointments").stdout.splitlines()[1:]
+    assert kept == BOOKED
+
+
+def test_a_fhir_export_does_not_bring_walk_in_appointments_back_either(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _clinic_with_a_walk_in(cli, tmp_path)
+    bundle = tmp_path / "appointments.json"
+    cli.ok("export", "appointments", "--format", "fhir", "--out", str(bundle))
+    result = cli("import", "appointments", str(bundle))
+    assert result.returncode == 1, result
+    refused = [line for line in result.stderr.splitlines() if " entry " in line]
+    assert len(refused) == 1 and refused[0].startswith("appointments.json entry 3: "), result
+    assert WALK_IN_REASON in refused[0], result
+    assert "0 imported, 2 already present, 1 refused" in result.stderr

@@ -146,6 +146,22 @@ def test_appointments_import_resolves_patients_and_clinicians(
     assert by_start[0].notes == "first session"
 
 
+def test_an_appointment_row_naming_no_patient_says_why_not_which_email(
+    service, db, frontdesk, clinician_user
+):
+    """An empty patient_email is how an export writes a walk-in's appointment: the reason
+    says the patient may have no email address, not that the email matched no one."""
+    service.import_patients(frontdesk, [(2, ROW), (3, WALK_IN)])
+    report = service.import_appointments(
+        frontdesk, [(2, _appointment_row(patient_email=" ")), (3, _appointment_row())]
+    )
+    assert (report.accepted, report.exit_status) == (1, 1)
+    [refused] = report.refused
+    assert refused.line == 2
+    assert refused.reason.startswith("patient_email: The row names no patient: ")
+    assert "the patient has no email address on record" in refused.reason
+
+
 def test_appointments_import_is_idempotent_and_cancelled_rows_never_clash(
     service, db, frontdesk, clinician_user
 ):
