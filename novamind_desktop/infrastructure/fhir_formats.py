@@ -206,15 +206,17 @@ def read_appointment_bundle(path: Path) -> Iterator[tuple[int, Row]]:
     return iter([(n, appointment_row_from_fhir(r)) for n, r in entries])
 
 
+def _patient_actor(email: str) -> dict[str, Any]:
+    """The patient, by email; a walk-in (no email on record) by a display text alone, as an
+    identifier with an empty value is not valid FHIR."""
+    if not email:
+        return {"type": "Patient", "display": "a patient with no email address on record"}
+    return {"type": "Patient", "identifier": {"system": "email", "value": email}}
+
+
 def appointment_resource(row: Row, resource_id: str | None = None) -> dict[str, Any]:
     participants: list[dict[str, Any]] = [
-        {
-            "actor": {
-                "type": "Patient",
-                "identifier": {"system": "email", "value": row.get("patient_email", "")},
-            },
-            "status": "accepted",
-        },
+        {"actor": _patient_actor(row.get("patient_email", "")), "status": "accepted"},
         {
             "actor": {
                 "type": "Practitioner",

@@ -103,6 +103,24 @@ def test_fhir_appointment_statuses_survive_the_round_trip() -> None:
         assert back == row
 
 
+def test_a_walk_in_appointment_names_its_patient_without_an_empty_identifier() -> None:
+    row = {
+        "patient_email": "",
+        "clinician_username": "dr.x",
+        "status": "scheduled",
+        "start": "2031-01-01T09:00:00+01:00",
+        "end": "2031-01-01T09:30:00+01:00",
+        "appointment_type": "therapy",
+        "virtual": "false",
+        "location": "Room 1",
+        "notes": "",
+    }
+    resource = fhir_formats.appointment_resource(row)
+    patient = resource["participant"][0]["actor"]
+    assert patient["type"] == "Patient" and "identifier" not in patient  # "" is not valid FHIR
+    assert fhir_formats.appointment_row_from_fhir(resource)["patient_email"] == ""
+
+
 def test_calendar_lines_are_folded_and_escaped() -> None:
     start = datetime(2031, 1, 1, 9, tzinfo=UTC)
     entry = CalendarEntry(
