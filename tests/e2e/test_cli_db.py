@@ -48,6 +48,40 @@ def test_upgrade_without_backup_when_asked(sqlite_cli: Cli, tmp_path: Path) -> N
     assert not list((tmp_path / "backups").glob("*"))
 
 
+def _revisions(cli: Cli) -> tuple[str, str]:
+    """(current, head) as `db status` prints them."""
+    lines = cli.ok("db", "status").stdout.splitlines()
+    current = next(line for line in lines if line.startswith("Current revision: "))
+    head = next(line for line in lines if line.startswith("Head revision: "))
+    return current.split(": ", 1)[1], head.split(": ", 1)[1]
+
+
+def test_postgres_upgrade_without_pg_dump_is_refused_unless_no_backup(
+    pg_cli: Cli, tmp_path: Path
+) -> None:
+    from novamind_desktop.infrastructure.pg_backups import PG_BIN_VAR
+
+    pg_cli.ok("db", "upgrade", "0002")
+    old, head = _revisions(pg_cli)
+    assert old == "0002" and head != old
+    no_tools = tmp_path / "no-pg-tools"  # pg_dump is looked for here alone
+    no_tools.mkdir()
+    pg_cli.env[PG_BIN_VAR] = str(no_tools)
+
+    refused = pg_cli("db", "upgrade")
+    assert refused.returncode == 2, refused
+    assert "pg_dump" in refused.stderr and "--no-backup" in refused.stderr, refused
+    assert str(no_tools) in refused.stderr, refused
+    assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.strip().count(". ") == 0, refused  # one sentence
+    assert _revisions(pg_cli) == (old, head)  # not migrated
+    assert not list((tmp_path / "backups").glob("*"))
+
+    upgraded = pg_cli.ok("db", "upgrade", "--no-backup")
+    assert "Backup taken" not in upgraded.stdout and "Upgraded" in upgraded.stdout
+    assert _revisions(pg_cli) == (head, head)
+
+
 def test_backup_then_restore_brings_the_data_back(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "p.csv").write_text(PATIENTS, encoding="utf-8")
     cli.ok("import", "patients", "p.csv")

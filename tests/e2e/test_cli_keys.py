@@ -1,5 +1,6 @@
 """Keys through the real command line: missing, malformed and wrong keys stop before any
-write; after rotate-key the database opens with the new key alone and not the old one."""
+write, naming the variables in use (the key, or the password and salt); after rotate-key the
+database opens with the new key alone and not the old one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ import base64
 import hashlib
 from pathlib import Path
 
-from cli_runner import Cli
+import pytest
+from cli_runner import Cli, Result
 
-from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, generate_key
+from novamind_desktop.infrastructure.keys import (
+    KEY_VAR,
+    PASSWORD_VAR,
+    PREVIOUS_VAR,
+    SALT_VAR,
+    generate_key,
+)
+
+PASSPHRASE = "a long clinic passphrase"
+SALT = "clinic-salt-0123456789"
+STAFF_PASSWORD = "correct horse battery staple\n"
 
 PATIENTS = (
     "first_name,last_name,date_of_birth,email,phone,address_line,city,postal_code,country,"
@@ -102,3 +114,59 @@ def test_rotate_key_then_only_the_new_key_opens_the_database(cli: Cli, tmp_path:
 
     old_alone = cli("export", "patients", env={KEY_VAR: old_key})
     assert old_alone.returncode == 2 and "does not match" in old_alone.stderr, old_alone
+
+
+def test_rotating_to_a_password_and_salt_names_them_afterwards(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("db", "upgrade")
+    old_key = sqlite_cli.env.pop(KEY_VAR)
+    sqlite_cli.env.update({PASSWORD_VAR: PASSPHRASE, SALT_VAR: SALT})
+    rotated = sqlite_cli("rotate-key", env={PREVIOUS_VAR: old_key})
+    assert rotated.returncode == 0, rotated
+    assert f"opens with {PASSWORD_VAR} and {SALT_VAR} alone" in rotated.stdout, rotated
+    assert KEY_VAR not in rotated.stdout and PASSPHRASE not in rotated.stdout
+    assert "Up to date" in sqlite_cli.ok("db", "status").stdout
+
+
+def _refused_naming_password_and_salt(result: Result) -> None:
+    """Exit 2, one line naming the password and salt variables (the ones in use), not
+    NOVAMIND_ENCRYPTION_KEY, and holding neither secret."""
+    assert result.returncode == 2, result
+    assert PASSWORD_VAR in result.stderr and SALT_VAR in result.stderr, result
+    assert KEY_VAR not in result.stderr, result
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert PASSPHRASE not in result.stderr and SALT not in result.stderr
+
+
+def test_a_wrong_password_or_salt_names_those_variables(cli: Cli) -> None:
+    del cli.env[KEY_VAR]
+    cli.env.update({PASSWORD_VAR: PASSPHRASE, SALT_VAR: SALT})
+    cli.ok("db", "upgrade")  # records the key derived from this password and salt
+    add = ("users", "add", "dr.weber", "--role", "clinician", "--password-stdin")
+    wrongs = ({PASSWORD_VAR: "another long passphrase"}, {SALT_VAR: "another-salt-0123456789"})
+    for wrong in wrongs:
+        for command in (("db", "status"), add):
+            result = cli(*command, env=wrong, stdin=STAFF_PASSWORD)
+            _refused_naming_password_and_salt(result)
+            assert "does not match" in result.stderr
+    assert "Added clinician dr.weber" in cli.ok(*add, stdin=STAFF_PASSWORD).stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({SALT_VAR: SALT}, f"{PASSWORD_VAR} is not set"),  # the password was forgotten
+        ({PASSWORD_VAR: PASSPHRASE}, f"{SALT_VAR} must be set"),
+        ({PASSWORD_VAR: PASSPHRASE, SALT_VAR: "tiny-salt"}, f"{SALT_VAR} must be set"),
+        ({PASSWORD_VAR: "tiny-pass", SALT_VAR: SALT}, f"{PASSWORD_VAR} must be at least"),
+    ],
+    ids=["salt-only", "password-only", "short-salt", "short-password"],
+)
+def test_an_incomplete_password_and_salt_names_what_to_set(
+    sqlite_cli: Cli, env: dict[str, str], says: str
+) -> None:
+    result = sqlite_cli("db", "status", env={KEY_VAR: None, **env})
+    assert result.returncode == 2, result
+    assert says in result.stderr, result
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert all(value not in result.stderr for value in env.values())
+    assert not sqlite_cli.sqlite_file.exists()

@@ -17,7 +17,7 @@ from novamind_desktop.infrastructure.csv_formats import (
     read_patient_rows,
 )
 from novamind_desktop.infrastructure.ics_format import CalendarEntry, write_calendar
-from novamind_desktop.infrastructure.pg_backups import BackupUnavailable, find_tool
+from novamind_desktop.infrastructure.pg_backups import PG_BIN_VAR, BackupUnavailable, find_tool
 
 HEADER = ",".join(PATIENT_HEADER)
 
@@ -142,3 +142,14 @@ def test_pg_tools_too_old_for_the_server_are_refused() -> None:
     with pytest.raises(BackupUnavailable, match="pg_dump version 99 or newer"):
         find_tool("pg_dump", 99)
     assert find_tool("pg_dump", 10).name == "pg_dump"
+
+
+def test_pg_tools_come_from_the_chosen_folder_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    real = find_tool("pg_dump", 10)
+    monkeypatch.setenv(PG_BIN_VAR, str(real.parent))
+    assert find_tool("pg_dump", 10) == real.parent / "pg_dump"
+    monkeypatch.setenv(PG_BIN_VAR, str(tmp_path))  # no tools there: no falling back to PATH
+    with pytest.raises(BackupUnavailable, match=f"none was found in {PG_BIN_VAR}"):
+        find_tool("pg_dump", 10)
