@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import update
 from storage_samples import new_patient, raw_row
 
+from novamind_desktop.infrastructure import column_opener
 from novamind_desktop.infrastructure.crypto import DecryptionError, FieldCipher
 from novamind_desktop.infrastructure.keys import KEY_VAR, PREVIOUS_VAR, generate_key, load_keyring
 from novamind_desktop.infrastructure.records import PatientRecord
@@ -258,3 +260,26 @@ def test_what_the_helper_is_given_holds_no_master_key(
     assert key_environ[KEY_VAR] not in environ.read_text() and KEY_VAR not in environ.read_text()
     assert migrated_db.url not in environ.read_text()
     assert helpers.none_left_running()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="niceness is a POSIX notion")
+def test_the_helper_gives_way_to_the_apps_own_threads(
+    migrated_db, admin_actor, helpers, monkeypatch
+) -> None:
+    with migrated_db(admin_actor) as uow:
+        for i in range(9):
+            uow.patients.add(new_patient(email=f"p{i}@example.org"))
+        uow.commit()
+    seen: list[int] = []
+    reply = index_helper.OpeningHelper.reply
+
+    def noted(helper: Any, wait: bool) -> Any:
+        answer = reply(helper, wait)
+        if type(answer) is list:  # the child is running its main loop
+            seen.append(os.getpriority(os.PRIO_PROCESS, helper.process.pid))
+        return answer
+
+    monkeypatch.setattr(index_helper.OpeningHelper, "reply", noted)
+    assert len(read(migrated_db, admin_actor, helper=True)) == 9
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen and set(seen) == {min(19, ours + column_opener.NICENESS)}
