@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from novamind_desktop.domain.appointments import AppointmentStatus
@@ -16,6 +16,7 @@ from novamind_desktop.ui.frontdesk.book_paint import block_tooltip
 from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from novamind_desktop.ui.frontdesk.prompts import ReasonDialog
 from tests.gui.frontdesk_clinic import (
+    CLINIC_TZ,
     MONDAY,
     build_clinic,
     click,
@@ -168,6 +169,42 @@ def test_weekly_series_then_move_and_cancel_this_and_following(qtbot, clinic, ta
     qtbot.waitUntil(lambda: clinic.stored(moved[3].id).status is AppointmentStatus.CANCELLED)
     statuses = [a.status for a in _series(clinic)]
     assert statuses == [AppointmentStatus.SCHEDULED] * 2 + [AppointmentStatus.CANCELLED] * 2
+
+
+def test_a_monthly_virtual_series_until_a_date(qtbot, clinic, task_runner):
+    book = open_book(qtbot, clinic, task_runner)
+    start = clinic.at(15).astimezone(clinic.booked[0].start.tzinfo)
+    book.open_booking(BookingDraft(clinic.clinicians[2].id, start, start))
+    dialog = wait_for(qtbot, BookingDialog)
+    dialog.picker.edit.insert("Ødegaard")
+    dialog.picker.flush()
+    dialog.picker.choose(dialog.picker.matches.item(0).data(Qt.ItemDataRole.UserRole))
+    dialog.kind.setCurrentIndex(dialog.kind.findData("medication_review"))
+    dialog.location.clear()  # where does not matter for a video call...
+    dialog.virtual.click()
+    assert not dialog.location.isEnabled()
+    dialog.repeat.set_frequency(Frequency.MONTHLY)
+    dialog.repeat.by_date.click()
+    dialog.repeat.end_date.setDate(QDate(2030, 6, 4))  # the last one falls on the day itself
+    form = dialog.form()
+    assert (form.repeat, form.count, form.until) == (Frequency.MONTHLY, None, date(2030, 6, 4))
+    dialog.book_button.click()
+    qtbot.waitUntil(lambda: len(_series(clinic)) == 4)
+    series = _series(clinic)
+    days = [a.start.astimezone(CLINIC_TZ).date() for a in series]
+    assert days == [date(2030, m, 4) for m in (3, 4, 5, 6)]  # 4 Mar, 4 Apr, 4 May, 4 Jun
+    assert all(a.virtual and a.location == "" for a in series)  # ...and none was asked for
+    assert all(a.appointment_type == "medication_review" for a in series)
+    # April's moves an hour later, alone.
+    book.presenter.go_to(date(2030, 4, 4))
+    settle(qtbot, book)
+    drag(book, point(book, 2, 15 * 60 + 10), point(book, 2, 16 * 60 + 10))
+    click(wait_for(qtbot, QMessageBox, "frontdeskScope"), "onlyThis")
+    qtbot.waitUntil(lambda: clinic.stored(series[1].id).version > series[1].version)
+    moved = _series(clinic)
+    assert [a.start - s.start for a, s in zip(moved, series, strict=True)] == [
+        timedelta(0), timedelta(hours=1), timedelta(0), timedelta(0)
+    ]  # fmt: skip
 
 
 def _series(clinic):
