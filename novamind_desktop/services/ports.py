@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self
@@ -36,6 +36,13 @@ class PatientRepository(Protocol):
     def find_by_email(self, email: str) -> Patient | None: ...
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]: ...
+
+    def ids_born_on(self, dob: date) -> list[UUID]:
+        """The ids of the patients born on `dob`, opening nothing else (get_many reads them:
+        a reader audits the ids in between)."""
+
+    def get_many(self, patient_ids: Sequence[UUID]) -> list[Patient]:
+        """Those of `patient_ids` that exist, in no particular order."""
 
     def add_many(self, patients: list[Patient]) -> None:
         """Insert them all at once (a chunk of an import). Raises DuplicateEmail, keeping none

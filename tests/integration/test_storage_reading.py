@@ -177,6 +177,54 @@ def test_a_writing_unit_of_work_after_a_reading_one_is_a_transaction_again(migra
         assert connection.scalar(select(func.count()).select_from(PatientRecord)) == 1
 
 
+def test_waiting_events_ride_with_the_next_read_on_postgres_and_wait_for_commit_on_sqlite(
+    migrated_db, clock
+) -> None:
+    """PostgreSQL: a reader that audits ids before reading their records (PatientService.
+    find_by_date_of_birth) sends the events ahead of that read, in one message, committed
+    before the records come back; its commit then has nothing left to write. SQLite has no
+    round trip to save: the events wait for the commit."""
+    born = date(1971, 3, 9)
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
+    before = _audit_count(migrated_db.engine)
+    with migrated_db(DESK, reading=True) as uow:
+        (found_id,) = uow.patients.ids_born_on(born)
+        uow.audit.record(_event(clock, str(found_id)))
+        assert [p.id for p in uow.patients.get_many([found_id])] == [ada.id]
+        riding = migrated_db.engine.dialect.name == "postgresql"
+        assert _audit_count(migrated_db.engine) == before + riding  # seen by another session
+        uow.commit()
+    assert _audit_count(migrated_db.engine) == before + 1  # once, whichever way it went
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.postgres
+def test_a_refused_riding_audit_write_fails_the_read_and_the_connection_works_on(
+    migrated_db, clock
+) -> None:
+    """The events ride ahead of the read in one message: refused, they take the read down
+    with them (no record handed back unaudited), and the connection serves the next one."""
+    born = date(1971, 3, 10)
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
+    before = _audit_count(migrated_db.engine)
+    clash = uuid4()
+    with (
+        pytest.raises(Exception, match=r"(?i)unique|duplicate"),
+        migrated_db(DESK, reading=True) as uow,
+    ):
+        uow.audit.record(_event(clock, str(ada.id), clash))
+        uow.audit.record(_event(clock, "another", clash))
+        uow.patients.get_many([ada.id])
+    assert _audit_count(migrated_db.engine) == before
+    for _ in range(3):  # more than one pooled connection may be handed out
+        with migrated_db(DESK, reading=True) as uow:
+            ids = uow.patients.ids_born_on(born)
+            uow.audit.record(_event(clock, str(ada.id)))
+            assert [p.id for p in uow.patients.get_many(ids)] == [ada.id]
+            uow.commit()
+    assert _audit_count(migrated_db.engine) == before + 3
+
+
 def test_a_lookup_and_its_audit_share_one_pooled_connection_given_back_at_the_end(
     migrated_db, clock
 ) -> None:

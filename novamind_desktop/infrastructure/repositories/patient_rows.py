@@ -13,6 +13,7 @@ ones as the driver returns them, as named tuples.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -26,6 +27,7 @@ from novamind_desktop.domain.patients import PATIENT_FIELDS, Patient, PatientDet
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.database import driver_connection
 from novamind_desktop.infrastructure.records import PatientRecord
+from novamind_desktop.infrastructure.repositories.audit import read_events_riding_pg
 
 TABLE = "patients"
 TEXT_FIELDS = tuple(name for name in PATIENT_FIELDS if name not in ("date_of_birth", "email"))
@@ -117,9 +119,13 @@ class RawRows:
     database's. Only the rows wanted are converted into PatientRows."""
 
     def __init__(self, session: Session):
-        self._dbapi, dialect = driver_connection(session)  # sees this unit of work's writes
-        self.pg = dialect.name == "postgresql"
-        self._stamp = _stamp_reader(dialect)
+        self._dbapi, self._dialect = driver_connection(session)  # sees this unit's writes
+        self._session = session
+        self.pg = self._dialect.name == "postgresql"
+        self._stamp = _stamp_reader(self._dialect)
+        # Audit events may ride with a read only outside a transaction (a reading unit of
+        # work's own connection, in autocommit): they bring BEGIN and COMMIT of their own.
+        self._riding = self.pg and bool(getattr(self._dbapi, "autocommit", False))
 
     def where_in(self, column: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         """The raw rows whose lookup `column` (email_index) is in `values`."""
@@ -132,32 +138,48 @@ class RawRows:
     def converted(self, rows: Sequence[Sequence[Any]]) -> list[PatientRow]:
         return [self._convert(_raw_id(row), row) for row in rows]
 
-    def born_on(
-        self, buckets: Sequence[int], wanted: set[str], cipher: FieldCipher
-    ) -> list[PatientRow]:
-        """The rows in `buckets` whose sealed DOB opens to one of `wanted` (ISO dates).
+    def born_on(self, buckets: Sequence[int], wanted: set[str], cipher: FieldCipher) -> list[Any]:
+        """The ids (as the driver gives them: by_ids takes them back) of the rows in
+        `buckets` whose sealed DOB opens to one of `wanted` (ISO dates).
 
-        Two reads: the buckets' ids and sealed dates, from ix_patients_dob_lookup alone where
-        the database can (SQLite always; PostgreSQL once its visibility map is set), then the
-        full rows of the matches only. One read of the buckets' full rows touched a table
-        page for each of their few dozen rows and, on PostgreSQL, hex-encoded every column of
-        every row: 0.56 ms at the median against 0.19 + ~0.2 for the two (100,000 patients).
-        Unless this unit of work has a transaction, the two reads see different moments: the
-        caller checks the dates of the rows it opens."""
+        The buckets' ids and sealed dates only, from ix_patients_dob_lookup alone where the
+        database can (SQLite always; PostgreSQL once its visibility map is set); by_ids then
+        reads the full rows of the matches. One read of the buckets' full rows touched a
+        table page for each of their few dozen rows and, on PostgreSQL, hex-encoded every
+        column of every row: 0.56 ms at the median against 0.19 + ~0.2 for the two (100,000
+        patients). Unless this unit of work has a transaction, the two reads see different
+        moments: the caller checks the dates of the rows it opens."""
         if not buckets:
             return []
         marks = ", ".join(["%s" if self.pg else "?"] * len(buckets))
         pairs = self._fetch(_DOB_PAIRS_SQL[self.pg].format(marks=marks), buckets)
         raws = [_raw_id(pair) for pair in pairs]
         days = cipher.decrypt_column(TABLE, "date_of_birth", raws, self._sealed(pairs, 1))
-        ids = [pair[0] for pair, day in zip(pairs, days, strict=True) if day in wanted]
-        return self.converted(self._fetch(_rows_sql(self.pg, "id", len(ids)), ids)) if ids else []
+        return [pair[0] for pair, day in zip(pairs, days, strict=True) if day in wanted]
+
+    def by_ids(self, ids: Sequence[Any]) -> list[PatientRow]:
+        """The rows of `ids` (UUIDs, or ids as born_on gives them) that exist."""
+        if not ids:
+            return []
+        if self.pg:
+            values: list[Any] = [str(i) for i in ids]
+        else:
+            values = [i.hex if isinstance(i, UUID) else i for i in ids]
+        return self.converted(self._fetch(_rows_sql(self.pg, "id", len(values)), values))
 
     def _fetch(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
+        riding = read_events_riding_pg(self._session, self._dialect) if self._riding else None
+        if riding is not None:  # this unit of work's audit events go first, in one message
+            sql, values = f"{riding[0]}; {sql}", [*riding[1], *values]
         cursor = self._dbapi.cursor()
         try:
             cursor.execute(sql, tuple(values))
             return list(cursor.fetchall())
+        except Exception:
+            if riding is not None:  # a refused INSERT leaves its transaction open, aborted
+                with suppress(Exception):
+                    cursor.execute("ROLLBACK")
+            raise
         finally:
             cursor.close()
 

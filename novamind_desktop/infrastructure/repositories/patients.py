@@ -257,17 +257,39 @@ class SqlPatientRepository:
         """Every patient born on one of `dobs`, in no particular order."""
         return self._born_on(set(dobs))
 
-    def _born_on(self, days: set[date]) -> list[Patient]:
-        """The buckets' rows read raw, only those born on one of `days` opened in full."""
+    def ids_born_on(self, dob: date) -> list[UUID]:
+        """Only the date of birth of the bucket's patients is opened (RawRows.born_on)."""
+        return [_as_uuid(raw) for raw in self._ids_born_on({dob})]
+
+    def get_many(self, patient_ids: Sequence[UUID]) -> list[Patient]:
+        reader = RawRows(self._session)
+        found: list[PatientRow] = []
+        for piece in _pieces(list(patient_ids)):
+            found += reader.by_ids(piece)
+        return open_patients(found, self._cipher)
+
+    def _ids_born_on(self, days: set[date]) -> list[Any]:
         wanted = {day.isoformat() for day in days}
         buckets = sorted({b for day in days for b in self._cipher.dob_buckets(day)})
         reader = RawRows(self._session)
-        found: list[PatientRow] = []
-        for piece in _pieces(buckets):
-            found += reader.born_on(piece, wanted, self._cipher)
+        return [
+            found for piece in _pieces(buckets)
+            for found in reader.born_on(piece, wanted, self._cipher)
+        ]  # fmt: skip
+
+    def _born_on(self, days: set[date]) -> list[Patient]:
+        """The buckets' rows read raw, only those born on one of `days` opened in full."""
+        reader = RawRows(self._session)
+        ids = self._ids_born_on(days)
+        found = [row for piece in _pieces(ids) for row in reader.by_ids(piece)]
         # Checked again as opened: outside a transaction the rows may have changed since
         # their dates were read (RawRows.born_on).
         return [p for p in open_patients(found, self._cipher) if p.details.date_of_birth in days]
+
+
+def _as_uuid(raw: Any) -> UUID:
+    """An id as RawRows reads it (uuid text on PostgreSQL, 32 hex digits on SQLite)."""
+    return raw if isinstance(raw, UUID) else UUID(raw)
 
 
 def _pieces(values: Sequence[Any]) -> Iterator[list[Any]]:

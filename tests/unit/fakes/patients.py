@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from uuid import UUID
@@ -52,6 +52,12 @@ class FakePatientRepository:
 
     def find_by_date_of_birth(self, dob: date) -> list[Patient]:
         return [p for p in self.db.patients.values() if p.details.date_of_birth == dob]
+
+    def ids_born_on(self, dob: date) -> list[UUID]:
+        return [p.id for p in self.find_by_date_of_birth(dob)]
+
+    def get_many(self, patient_ids: Sequence[UUID]) -> list[Patient]:
+        return [self.db.patients[i] for i in patient_ids if i in self.db.patients]
 
     def add_many(self, patients: list[Patient]) -> None:
         emails = [normalise_email(p.details.email) for p in patients if p.details.email]
