@@ -72,6 +72,30 @@ class BookLayout:
 EMPTY_LAYOUT = BookLayout((), (), DAY_START_MINUTE, DAY_END_MINUTE)
 
 
+def neighbour(layout: BookLayout, current: UUID | None, step: str) -> BookBlock | None:
+    """Where an arrow key goes from the `current` appointment: "up"/"down" to the one before
+    or after it in its column, "left"/"right" to the one starting nearest its time in the
+    nearest column that has any. With nothing selected, the first of the first column;
+    at an edge it stays. None only when the book is empty."""
+    blocks = sorted(layout.blocks, key=lambda b: (b.column, b.start_minute, b.lane))
+    here = None if current is None else layout.block(current)
+    if not blocks or here is None:
+        return blocks[0] if blocks else None
+    if step in ("up", "down"):
+        column = [b for b in blocks if b.column == here.column]
+        at = column.index(here) + (1 if step == "down" else -1)
+        return column[at] if 0 <= at < len(column) else here
+    ahead = 1 if step == "right" else -1
+    columns = {b.column for b in blocks if (b.column - here.column) * ahead > 0}
+    if not columns:
+        return here
+    target = min(columns, key=lambda c: abs(c - here.column))
+    return min(
+        (b for b in blocks if b.column == target),
+        key=lambda b: (abs(b.start_minute - here.start_minute), b.start_minute),
+    )
+
+
 def minute_text(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 

@@ -188,6 +188,36 @@ def test_a_refresh_during_a_drag_waits_for_the_drop(qtbot, clinic, task_runner):
     assert patients_in(book, 0) == ["Siobhán O'Brien", "Ada Lovelace"]  # and the refresh shown
 
 
+def test_the_keyboard_goes_from_appointment_to_appointment(qtbot, clinic, task_runner):
+    book = open_book(qtbot, clinic, task_runner)
+    canvas = book.canvas
+    canvas.setFocus()
+    # What the page does with the two signals (a menu, the patient's record) is what the mouse
+    # tests check; here only that the keys ask for them.
+    canvas.context_requested.disconnect()
+    canvas.activated.disconnect()
+
+    def selected() -> str:
+        return canvas.selected_block().patient_name
+
+    qtbot.keyClick(canvas, Qt.Key.Key_Down)  # nothing selected: the first of the first column
+    assert selected() == "Jürgen Müller"
+    qtbot.keyClick(canvas, Qt.Key.Key_Down)
+    assert selected() == "Siobhán O'Brien"  # 11:00, after Müller's 10:00
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert selected() == "Ada Lovelace"  # Dr Chen's nearest to 11:00 is 09:30
+    qtbot.keyClick(canvas, Qt.Key.Key_Up)
+    assert selected() == "Søren Ødegaard"
+    with qtbot.waitSignal(canvas.context_requested) as menu:
+        qtbot.keyClick(canvas, Qt.Key.Key_Menu)  # the status menu, for the selected one
+    assert menu.args[0].patient_name == "Søren Ødegaard"
+    with qtbot.waitSignal(canvas.activated) as opened:
+        qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    assert opened.args[0].patient_name == "Søren Ødegaard"
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.selected is None
+
+
 def test_declining_the_confirmation_leaves_the_appointment(qtbot, clinic, task_runner):
     book = open_book(qtbot, clinic, task_runner)
     muller = clinic.booked[0]

@@ -1,8 +1,10 @@
 """The appointment book's time grid: painted by hand, scrolled, dragged.
 
 Drag on an empty slot to book it; drag a block to move it (to another time or clinician);
-drag its bottom edge to change its length; right-click for status changes. The canvas only
-reports what the user did: the page asks for confirmation and the presenter does the work.
+drag its bottom edge to change its length; right-click for status changes. From the keyboard:
+the arrow keys go from appointment to appointment, the Menu key (or Shift+F10) opens the
+status menu, Enter opens the patient. The canvas only reports what the user did: the page
+asks for confirmation and the presenter does the work.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from datetime import date
 from uuid import UUID
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from novamind_desktop.presenters.book_layout import (
@@ -20,12 +30,19 @@ from novamind_desktop.presenters.book_layout import (
     SNAP_MINUTES,
     BookBlock,
     BookLayout,
+    neighbour,
     snap,
 )
 from novamind_desktop.ui.frontdesk.book_geometry import HEADER_HEIGHT, Geometry
 from novamind_desktop.ui.frontdesk.book_paint import Ghost, PaintState, block_tooltip, paint_book
 
 DRAG_THRESHOLD = 5
+_ARROWS = {
+    Qt.Key.Key_Up: "up",
+    Qt.Key.Key_Down: "down",
+    Qt.Key.Key_Left: "left",
+    Qt.Key.Key_Right: "right",
+}
 
 
 @dataclass
@@ -221,9 +238,51 @@ class BookCanvas(QAbstractScrollArea):
             start = int(geo.minute_at(point.y()) // 15 * 15)
             self.booking_requested.emit(column, start, start)
 
-    def contextMenuEvent(self, event) -> None:
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        selected = self.selected_block()
+        if event.reason() == QContextMenuEvent.Reason.Keyboard and selected is not None:
+            self._menu_for(selected)
+            return
         point = QPointF(self.viewport().mapFrom(self, event.pos()))
         block = self.geometry_now().block_at(point)
         if block is not None:
             self.select(block.appointment_id)
             self.context_requested.emit(block, event.globalPos())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = _ARROWS.get(Qt.Key(event.key()))
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if step is not None and plain and self.layout_data.blocks:
+            block = neighbour(self.layout_data, self.selected, step)
+            if block is not None:
+                self.select(block.appointment_id)
+                self._reveal(block)
+            return
+        selected = self.selected_block()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and selected is not None:
+            self.activated.emit(selected)
+            return
+        menu_key = event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+        )
+        if menu_key and selected is not None:  # handled here: accepted, so Qt adds no other
+            self._menu_for(selected)
+            return
+        if event.key() == Qt.Key.Key_Escape and selected is not None:
+            self.select(None)
+            return
+        super().keyPressEvent(event)
+
+    def _menu_for(self, block: BookBlock) -> None:
+        """The status menu of `block`, opened at its middle (the keyboard has no pointer)."""
+        middle = self.geometry_now().block_rect(block).center().toPoint()
+        self.context_requested.emit(block, self.viewport().mapToGlobal(middle))
+
+    def _reveal(self, block: BookBlock) -> None:
+        """Scroll the selected block into sight if the keyboard took it out of view."""
+        rect = self.geometry_now().block_rect(block)
+        if rect.top() < HEADER_HEIGHT or rect.bottom() > self.viewport().height():
+            self.scroll_to_minute(max(0, block.start_minute - 30))

@@ -70,10 +70,11 @@ class AppointmentBookPage(QWidget):
         layout.addWidget(self.canvas, 1)
         hint = (
             "Drag on an empty slot to book · drag a block to move it, its lower edge to "
-            "change its length · right-click for check-in, cancel, no-show"
+            "change its length · right-click (or arrow keys, then the Menu key) for "
+            "check-in, cancel, no-show"
             if self.presenter.can_book
-            else "Right-click an appointment to check the patient in or complete it · "
-            "double-click to open the patient"
+            else "Right-click an appointment (or arrow keys, then the Menu key) to check the "
+            "patient in or complete it · double-click or Enter to open the patient"
         )
         self.hint = QLabel(hint)
         self.hint.setStyleSheet("color:#5f6670;")

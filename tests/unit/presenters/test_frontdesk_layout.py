@@ -16,6 +16,7 @@ from novamind_desktop.presenters.book_layout import (
     at_minute,
     build_layout,
     minute_of,
+    neighbour,
     snap,
     status_stamp,
     week_days,
@@ -150,3 +151,26 @@ def test_the_status_stamp_says_who_and_when_in_the_clinics_time() -> None:
         [BookColumn(doctor, DAY, "Dr Rivera")], [Slot(checked_in)], BERLIN
     ).blocks
     assert block.stamp == "Checked in 09:52 by desk.amara"
+
+
+def test_arrow_keys_go_to_the_neighbouring_appointment() -> None:
+    rivera, chen, okafor = uuid4(), uuid4(), uuid4()
+    columns = [BookColumn(c, DAY, t) for c, t in ((rivera, "R"), (chen, "C"), (okafor, "O"))]
+    nine, ten, noon = slot(rivera, 9), slot(rivera, 10), slot(rivera, 12)
+    chen_930, chen_1130 = slot(chen, 9, 30), slot(chen, 11, 30)
+    layout = build_layout(columns, [noon, ten, nine, chen_930, chen_1130], BERLIN)
+    id_of = {s.appointment.id: s for s in (nine, ten, noon, chen_930, chen_1130)}
+
+    def go(current: Slot | None, step: str) -> Slot:
+        found = neighbour(layout, None if current is None else current.appointment.id, step)
+        assert found is not None
+        return id_of[found.appointment_id]
+
+    assert go(None, "down") is nine  # nothing selected: the first of the first column
+    assert go(nine, "down") is ten and go(ten, "down") is noon
+    assert go(noon, "down") is noon and go(nine, "up") is nine  # the edges hold
+    assert go(ten, "right") is chen_930  # 10:00 -> Dr C's nearest start
+    assert go(noon, "right") is chen_1130
+    assert go(chen_930, "right") is chen_930  # Okafor's column is empty: nowhere to go
+    assert go(chen_1130, "left") is noon
+    assert neighbour(build_layout(columns, [], BERLIN), None, "down") is None
