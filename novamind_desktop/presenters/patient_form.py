@@ -15,7 +15,11 @@ from novamind_desktop.domain.patients import (
     validate_patient,
 )
 from novamind_desktop.domain.users import Actor, Permission, may
-from novamind_desktop.presenters.frontdesk_errors import describe, now
+from novamind_desktop.presenters.frontdesk_errors import clinic_zone, describe, now
+from novamind_desktop.presenters.patient_appointments import (
+    PatientAppointments,
+    patient_appointments,
+)
 from novamind_desktop.presenters.tasks import TaskRunner
 from novamind_desktop.services.search_text import normalise
 
@@ -84,6 +88,8 @@ class PatientFormView(Protocol):
 
     def show_status(self, message: str) -> None: ...
 
+    def show_appointments(self, appointments: PatientAppointments) -> None: ...
+
 
 def _reasons(raw: dict[str, str], other: Patient) -> str:
     d = details_as_text(other.details)
@@ -141,6 +147,23 @@ class PatientFormPresenter:
     def _opened(self, patient: Patient) -> None:
         self.patient = patient
         self.view.show_patient(details_as_text(patient.details), patient)
+        self.load_appointments()
+
+    def load_appointments(self) -> None:
+        """The open patient's appointments, coming and earlier (for those who may see them;
+        a clinician sees their own)."""
+        patient, actor = self.patient, self.actor
+        if patient is None or not may(actor.role, Permission.READ_APPOINTMENTS):
+            return
+        appointments, services = self.services.appointments, self.services
+
+        def job(_: Any) -> PatientAppointments:
+            found = appointments.for_patient(actor, patient.id)
+            names = {u.id: u.display_name for u in appointments.clinicians(actor)}
+            labels = {t.name: t.label for t in appointments.types(actor)}
+            return patient_appointments(found, names, labels, clinic_zone(services), now(services))
+
+        self.runner.submit(job, self.view.show_appointments, self._failed, label="")
 
     # -- saving --------------------------------------------------------------------------
 

@@ -65,8 +65,9 @@ def test_find_as_you_type_ignoring_case_and_accents(qtbot, desk, qtmodeltester, 
     screenshot(window, "frontdesk_patient_search")
 
 
-def test_enter_opens_the_patient(qtbot, desk):
-    _clinic, window, search = desk
+def test_enter_opens_the_patient_with_her_appointments(qtbot, desk, screenshot):
+    clinic, window, search = desk
+    clinic.book("Lovelace", 1, 9, 30, kind="medication_review", location="Room 3")
     window.show_page("patients")
     type_query(qtbot, search, "lovelace")
     qtbot.keyClick(search.search_box, Qt.Key.Key_Return)
@@ -74,6 +75,12 @@ def test_enter_opens_the_patient(qtbot, desk):
     qtbot.waitUntil(lambda: dialog.edits["last_name"].text() == "Lovelace")
     assert dialog.edits["phone"].text() == "02079460018"  # stored normalised
     assert dialog.windowTitle() == "Patient — Ada Lovelace"
+    qtbot.waitUntil(dialog.appointments.isVisible)
+    assert dialog.appointments.coming.text() == (
+        "Mon 04 Mar 2030 09:30–09:50 · Medication review with Dr Tom Chen · Room 3"
+    )
+    assert dialog.appointments.earlier.text() == "None yet."
+    screenshot(dialog, "frontdesk_patient_with_appointments")
     dialog.close()
 
 

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from novamind_desktop.domain.patients import PATIENT_FIELDS, Patient
+from novamind_desktop.presenters.patient_appointments import PatientAppointments
 from novamind_desktop.presenters.patient_form import (
     FIELD_LABELS,
     DuplicateCandidate,
     FieldConflict,
     PatientFormPresenter,
 )
+from novamind_desktop.ui.frontdesk.appointments_panel import PatientAppointmentsPanel
 from novamind_desktop.ui.frontdesk.conflict_dialog import ConflictDialog
 from novamind_desktop.ui.frontdesk.dates import typed_date_to_iso
 from novamind_desktop.ui.frontdesk.duplicates_panel import DuplicatesPanel
@@ -96,6 +98,8 @@ class PatientDialog(QDialog):
         for (title, names), (row, col, span) in zip(SECTIONS, placement, strict=True):
             grid.addWidget(self._section(title, names), row, col, 1, span)
         outer.addLayout(grid)
+        self.appointments = PatientAppointmentsPanel()
+        outer.addWidget(self.appointments)
         self.general_error = QLabel()
         self.general_error.setTextFormat(Qt.TextFormat.PlainText)
         self.general_error.setStyleSheet(ERROR_STYLE)
@@ -239,6 +243,9 @@ class PatientDialog(QDialog):
 
     def show_status(self, message: str) -> None:
         self.saved_patient.emit(self.presenter.patient, message)
+
+    def show_appointments(self, appointments: PatientAppointments) -> None:
+        self.appointments.show_appointments(appointments)
 
     def show_message(self, message: str) -> Any:
         return show_error(self, message)

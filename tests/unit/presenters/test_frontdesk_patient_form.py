@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
 from novamind_desktop.domain.patients import Patient, PatientDetails, details_as_text
 from novamind_desktop.presenters.patient_form import EMPTY_FORM, PatientFormPresenter
 from novamind_desktop.presenters.tasks import SynchronousRunner
+from novamind_desktop.services.appointments import AppointmentService
 from novamind_desktop.services.patients import PatientService
 from tests.unit.conftest import CLINIC_TZ
 from tests.unit.presenters.fakes import RecordingView
@@ -22,7 +24,7 @@ OBRIEN = PatientDetails("Siobhán", "O'Brien", date(1990, 1, 2), "01632960123", 
 class Services:
     def __init__(self, uow_factory, clock):
         self.patients = PatientService(uow_factory, clock, clinic_tz=CLINIC_TZ)
-        self.appointments = object()
+        self.appointments = AppointmentService(uow_factory, clock, CLINIC_TZ)
         self.clock = clock
 
 
@@ -138,3 +140,28 @@ def test_the_duplicate_reason_never_fails_on_odd_input(text):
     other = Patient(uuid4(), OBRIEN)
     reason = _reasons({"first_name": text, "phone": text, "email": text}, other)
     assert isinstance(reason, str) and reason
+
+
+def test_an_opened_patient_shows_what_is_coming_and_what_was(
+    services, frontdesk, stored, db, clock, clinician_user
+):
+    def booked(days: int, status=AppointmentStatus.SCHEDULED, **kw) -> Appointment:
+        start = clock.now() + timedelta(days=days)
+        appointment = Appointment(
+            uuid4(), stored.id, clinician_user.id, start, start + timedelta(minutes=50),
+            "therapy", status=status, location="Room 1", **kw,
+        )  # fmt: skip
+        db.appointments[appointment.id] = appointment
+        return appointment
+
+    booked(7)
+    booked(-7, AppointmentStatus.COMPLETED)
+    booked(-14, AppointmentStatus.NO_SHOW, virtual=True)
+    presenter, view, _saved = form(services, frontdesk)
+    presenter.open(stored.id)
+    shown = view.last("show_appointments")
+    assert [line.text for line in shown.coming] == [
+        "Mon 09 Jun 2025 08:00–08:50 · Therapy with Dr Chen · Room 1"  # Berlin time
+    ]
+    assert [line.status for line in shown.earlier] == ["completed", "no-show"]  # newest first
+    assert "Virtual" in shown.earlier[1].what and view.said("show_error") == []

@@ -1,0 +1,76 @@
+"""A patient's appointments as the patient form lists them: what is coming, then what was.
+
+The front desk opens a record mostly to answer "when is my next appointment?" or "did I
+come last week?": the coming ones in order, the next first; then the most recent few,
+newest first, with what became of them (completed, cancelled, no-show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from uuid import UUID
+
+from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
+
+EARLIER_SHOWN = 5
+_STILL_COMING = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN})
+_STATUS_WORDS = {
+    AppointmentStatus.SCHEDULED: "",
+    AppointmentStatus.CHECKED_IN: "checked in",
+    AppointmentStatus.COMPLETED: "completed",
+    AppointmentStatus.CANCELLED: "cancelled",
+    AppointmentStatus.LATE_CANCELLED: "cancelled late",
+    AppointmentStatus.NO_SHOW: "no-show",
+}
+
+
+@dataclass(frozen=True)
+class AppointmentLine:
+    appointment_id: UUID
+    when: str  # "Mon 04 Mar 2030 10:00–10:50", in the clinic's time
+    what: str  # "Therapy with Dr Amara Rivera · Room 1"
+    status: str  # "" while scheduled, else what became of it
+
+    @property
+    def text(self) -> str:
+        return " · ".join(part for part in (self.when, self.what, self.status) if part)
+
+
+@dataclass(frozen=True)
+class PatientAppointments:
+    coming: tuple[AppointmentLine, ...]  # the next first
+    earlier: tuple[AppointmentLine, ...]  # the most recent first, at most EARLIER_SHOWN
+    earlier_total: int  # how many earlier ones there are in all
+
+
+def patient_appointments(
+    appointments: Iterable[Appointment],
+    clinician_names: Mapping[UUID, str],
+    type_labels: Mapping[str, str],
+    tz: tzinfo,
+    now: datetime,
+) -> PatientAppointments:
+    """Split into coming (not yet ended, still scheduled or checked in) and earlier."""
+    coming: list[Appointment] = []
+    earlier: list[Appointment] = []
+    for appointment in appointments:
+        still = appointment.status in _STILL_COMING and appointment.end > now
+        (coming if still else earlier).append(appointment)
+    coming.sort(key=lambda a: a.start)
+    earlier.sort(key=lambda a: a.start, reverse=True)
+
+    def line(a: Appointment) -> AppointmentLine:
+        start, end = a.start.astimezone(tz), a.end.astimezone(tz)
+        kind = type_labels.get(a.appointment_type, a.appointment_type.replace("_", " "))
+        with_whom = clinician_names.get(a.clinician_id, "")
+        where = "Virtual" if a.virtual else a.location
+        what = kind + (f" with {with_whom}" if with_whom else "") + (f" · {where}" if where else "")
+        return AppointmentLine(
+            a.id, f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}", what, _STATUS_WORDS[a.status]
+        )
+
+    return PatientAppointments(
+        tuple(map(line, coming)), tuple(map(line, earlier[:EARLIER_SHOWN])), len(earlier)
+    )
