@@ -119,6 +119,8 @@ class PatientFormPresenter:
         runner: TaskRunner,
         actor: Actor,
         on_saved: Callable[[Patient], None] = lambda patient: None,
+        *,
+        can_book: bool = False,
     ):
         self.view = view
         self.services = services
@@ -126,6 +128,8 @@ class PatientFormPresenter:
         self.actor = actor
         self.on_saved = on_saved
         self.can_edit = may(actor.role, Permission.WRITE_PATIENTS)
+        # Offered where an appointment book that books is at hand (the front desk's).
+        self.can_book = can_book and may(actor.role, Permission.WRITE_APPOINTMENTS)
         self.patient: Patient | None = None
         self._duplicates_seen = False
         self._pending: dict[str, str] = {}

@@ -236,6 +236,13 @@ class PatientDirectory:
         hits = self.index.search(query, limit)
         return [row_from_hit(h, self.format_when, today) for h in hits]
 
+    def row(self, patient_id: UUID) -> PatientRow | None:
+        """One patient as a results line (the booking dialog's picker takes it)."""
+        hit = None if self.index is None else self.index.hit(patient_id)
+        if hit is None:
+            return None
+        return row_from_hit(hit, self.format_when, now(self.services).astimezone(self.tz).date())
+
     def format_when(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.tz):%a %d %b %Y %H:%M}"
 

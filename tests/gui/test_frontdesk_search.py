@@ -8,10 +8,18 @@ from PySide6.QtWidgets import QApplication
 
 from novamind_desktop.domain.users import Actor, Role
 from novamind_desktop.services.patients import PatientService
+from novamind_desktop.ui.frontdesk.book_page import BOOK_KEY
+from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from novamind_desktop.ui.frontdesk.pages import frontdesk_pages
 from novamind_desktop.ui.frontdesk.patient_dialog import PatientDialog
 from novamind_desktop.ui.frontdesk.search_page import PatientSearchPage
-from tests.gui.frontdesk_clinic import CLINIC_TZ, HostWindow, build_clinic, page_context
+from tests.gui.frontdesk_clinic import (
+    CLINIC_TZ,
+    HostWindow,
+    build_clinic,
+    page_context,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -81,6 +89,14 @@ def test_enter_opens_the_patient_with_her_appointments(qtbot, desk, screenshot):
     )
     assert dialog.appointments.earlier.text() == "None yet."
     screenshot(dialog, "frontdesk_patient_with_appointments")
+    assert dialog.appointments.book_button.isVisible()
+    dialog.appointments.book_button.click()  # "Book appointment…": the book, her chosen
+    booking = wait_for(qtbot, BookingDialog)
+    assert booking.picker.patient is not None and booking.picker.patient.name == "Ada Lovelace"
+    assert window.stack.currentWidget() is next(p.widget for p in window.pages if p.key == BOOK_KEY)
+    booking.kind.setCurrentIndex(booking.kind.findData("follow_up"))
+    booking.book_button.click()
+    qtbot.waitUntil(lambda: "Follow up" in dialog.appointments.coming.text())  # it follows
     dialog.close()
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from novamind_desktop.presenters.patient_appointments import AppointmentLine, PatientAppointments
 
@@ -25,22 +25,37 @@ def _lines(lines: tuple[AppointmentLine, ...]) -> str:
 class PatientAppointmentsPanel(QGroupBox):
     """Hidden until the appointments of an opened patient arrive (not for a new one)."""
 
+    book_requested = Signal()
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Appointments", parent)
         self.setObjectName("patientAppointments")
         column = QVBoxLayout(self)
         column.setSpacing(2)
+        top = QHBoxLayout()
         self.coming_heading = QLabel("Coming")
         self.coming_heading.setStyleSheet(HEADING_STYLE)
+        self.book_button = QPushButton("Book appointment…")
+        self.book_button.setObjectName("bookForPatient")
+        self.book_button.setToolTip("Open the appointment book with this patient chosen")
+        self.book_button.clicked.connect(self.book_requested)
+        self.book_button.hide()
+        top.addWidget(self.coming_heading)
+        top.addStretch(1)
+        top.addWidget(self.book_button)
+        column.addLayout(top)
         self.coming = _plain()
         self.coming.setObjectName("comingAppointments")
         self.earlier_heading = QLabel()
         self.earlier_heading.setStyleSheet(HEADING_STYLE)
         self.earlier = _plain()
         self.earlier.setObjectName("earlierAppointments")
-        for widget in (self.coming_heading, self.coming, self.earlier_heading, self.earlier):
+        for widget in (self.coming, self.earlier_heading, self.earlier):
             column.addWidget(widget)
         self.hide()
+
+    def offer_booking(self, offered: bool) -> None:
+        self.book_button.setVisible(offered)
 
     def show_appointments(self, appointments: PatientAppointments) -> None:
         self.coming.setText(_lines(appointments.coming) or "Nothing booked.")

@@ -28,6 +28,7 @@ from novamind_desktop.ui.frontdesk.owned_runner import OwnedRunner
 from novamind_desktop.ui.frontdesk.prompts import ask_reason, ask_scope, confirm, show_error
 
 REFRESH_INTERVAL_MS = 15_000
+BOOK_KEY = "appointment_book"  # the front desk's page (pages.py)
 
 
 class AppointmentBookPage(QWidget):
@@ -52,6 +53,8 @@ class AppointmentBookPage(QWidget):
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.poll)
         frontdesk.lock_changed.connect(self._lock_changed)
+        if self.presenter.can_book:
+            frontdesk.book_for_patient = self.book_for
         self.presenter.start()
 
     def _build(self) -> None:
@@ -163,9 +166,21 @@ class AppointmentBookPage(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def new_booking(self) -> None:
+    def book_for(self, patient_id: UUID) -> BookingDialog | None:
+        """ "Book appointment…" on a patient's record: this page, the booking dialog at the
+        next full hour, the patient already chosen."""
+        show_page = getattr(self.window(), "show_page", None)
+        if show_page is not None:
+            show_page(BOOK_KEY)
+        dialog = self.new_booking()
+        row = self.frontdesk.directory.row(patient_id)
+        if dialog is not None and row is not None:
+            dialog.picker.choose(row)
+        return dialog
+
+    def new_booking(self) -> BookingDialog | None:
         if not self.presenter.can_book or not self.presenter.clinicians:
-            return
+            return None
         tz = self.presenter.tz
         moment = now(self.presenter.services).astimezone(tz)
         start = moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -173,7 +188,7 @@ class AppointmentBookPage(QWidget):
             start = datetime.combine(self.presenter.day, start.time(), tzinfo=tz)
         clinician = self.presenter.week_clinician if self.presenter.mode == "week" else None
         clinician = clinician or (self.presenter.selected or [self.presenter.clinicians[0].id])[0]
-        self.open_booking(BookingDraft(clinician, start, start))
+        return self.open_booking(BookingDraft(clinician, start, start))
 
     def open_day_sheet(self) -> DaySheetDialog:
         dialog = DaySheetDialog(self, self.frontdesk.context, self.presenter)

@@ -38,6 +38,8 @@ class FrontDesk(QObject):
         self._started = False
         self.locked = False
         self._held: list[Callable[[], None]] = []
+        # Set by the appointment book page that books: "Book appointment…" on a patient.
+        self.book_for_patient: Callable[[UUID], None] | None = None
 
     def start(self) -> None:
         """Build the index on the worker (once per session) and start polling."""
@@ -90,7 +92,10 @@ class FrontDesk(QObject):
     def _make_form(self, dialog: PatientDialog) -> PatientFormPresenter:
         c = self.context
         runner = OwnedRunner(c.runner, dialog)
-        return PatientFormPresenter(dialog, c.services, runner, c.actor, self._saved)
+        return PatientFormPresenter(
+            dialog, c.services, runner, c.actor, self._saved,
+            can_book=self.book_for_patient is not None,
+        )  # fmt: skip
 
     def _saved(self, patient: Patient) -> None:
         self.directory.patient_saved(patient)
@@ -101,7 +106,15 @@ class FrontDesk(QObject):
         dialog = PatientDialog(parent or self.context.window, self._make_form)
         dialog.saved_patient.connect(lambda _patient, message: self.status(message))
         dialog.open_other.connect(lambda pid: self.open_patient(pid, parent))
+        dialog.book_for.connect(self._book_for)
+        changed = getattr(self.context.window, "data_changed", None)
+        if changed is not None:  # booked or moved meanwhile: the list follows (connection
+            changed.connect(dialog.appointments_changed)  # ends when the dialog goes)
         return dialog
+
+    def _book_for(self, patient_id: UUID) -> None:
+        if self.book_for_patient is not None:
+            self.book_for_patient(patient_id)
 
     def open_patient(self, patient_id: UUID, parent: QWidget | None = None) -> PatientDialog:
         dialog = self._dialog(parent)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 
 from novamind_desktop.domain.users import Permission, Role, may
-from novamind_desktop.ui.frontdesk.book_page import AppointmentBookPage
+from novamind_desktop.ui.frontdesk.book_page import BOOK_KEY, AppointmentBookPage
 from novamind_desktop.ui.frontdesk.hub import FrontDesk
 from novamind_desktop.ui.frontdesk.search_page import PatientSearchPage
 from novamind_desktop.ui.pages import Page, PageContext
 
 PATIENTS_KEY = "patients"
-BOOK_KEY = "appointment_book"
 MY_SCHEDULE_KEY = "my_schedule"
 TWINS_KEY = "digital_twins"
 

@@ -59,6 +59,7 @@ class PatientDialog(QDialog):
 
     saved_patient = Signal(object, str)  # Patient, message
     open_other = Signal(object)  # UUID of a possible duplicate to open instead
+    book_for = Signal(object)  # UUID of this patient, to book an appointment for
 
     def __init__(
         self,
@@ -99,6 +100,7 @@ class PatientDialog(QDialog):
             grid.addWidget(self._section(title, names), row, col, 1, span)
         outer.addLayout(grid)
         self.appointments = PatientAppointmentsPanel()
+        self.appointments.book_requested.connect(self._book)
         outer.addWidget(self.appointments)
         self.general_error = QLabel()
         self.general_error.setTextFormat(Qt.TextFormat.PlainText)
@@ -185,6 +187,15 @@ class PatientDialog(QDialog):
             lambda: self.presenter.set_active(False),
         )
 
+    def appointments_changed(self, topic: str) -> None:
+        if topic in ("appointments", "refresh", "restore"):
+            self.presenter.load_appointments()
+
+    def _book(self) -> None:
+        patient = self.presenter.patient
+        if patient is not None:
+            self.book_for.emit(patient.id)
+
     def _open_duplicate(self, patient_id: UUID) -> None:
         self.open_other.emit(patient_id)
         self.reject()
@@ -207,6 +218,7 @@ class PatientDialog(QDialog):
         self.active_button.show()
         self.active_button.setText("Reactivate" if not patient.active else "Deactivate…")
         self.banner.setVisible(not patient.active)
+        self.appointments.offer_booking(patient.active and self.presenter.can_book)
         self.banner.setText(
             "This patient is <b>inactive</b>: not offered when booking. Reactivate to book again."
         )
