@@ -7,10 +7,10 @@ whose clock ran a minute behind saved rows dated a minute ago, which the others 
 looked past: its new patients never appeared in their searches until they signed in again.
 
 So a desk on a shared PostgreSQL server tells the time by the server's clock: its own clock
-plus the offset measured against the server at start-up. now() never touches the database
-(the GUI thread calls it); the offset is measured once, before the window opens, where the
-start-up checks already talk to the server. A clock that drifts during the day (without
-network time, seconds a day) stays well inside the directory's look-back.
+plus the offset measured against the server at start-up, before the window opens, where the
+start-up checks already talk to the server. A desk left running for days re-measures it
+every RESYNC (a clock without network time drifts seconds a day), from the worker thread
+that stamps the saves: now() on the GUI (main) thread never touches the database.
 
 SQLite is one desk's file: its own clock is the only one, and it is used as it is.
 """
@@ -18,6 +18,7 @@ SQLite is one desk's file: its own clock is the only one, and it is used as it i
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,23 +29,52 @@ log = logging.getLogger(__name__)
 
 SAMPLES = 3  # the offset of the quickest of three round trips is the most precise
 WARN_BEYOND = timedelta(seconds=30)
+RESYNC = timedelta(hours=1)
 
 
 class ServerClock:
     """This desk's clock corrected by its offset from the database server's."""
 
     def __init__(
-        self, offset: timedelta, local: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        offset: timedelta,
+        local: Callable[[], datetime] = lambda: datetime.now(UTC),
+        engine: Engine | None = None,
+        resync: timedelta = RESYNC,
     ):
         self.offset = offset
         self._local = local
+        self._engine = engine  # None: never re-measured (SQLite, tests)
+        self._resync_s = resync.total_seconds()
+        self._measured = time.monotonic()
+        self._measuring = threading.Lock()
 
     def now(self) -> datetime:
+        if (
+            self._engine is not None
+            and time.monotonic() - self._measured >= self._resync_s
+            and threading.current_thread() is not threading.main_thread()
+        ):
+            self._measure_again(self._engine)
         return self._local() + self.offset
+
+    def _measure_again(self, engine: Engine) -> None:
+        if not self._measuring.acquire(blocking=False):
+            return  # another thread is at it; the current offset serves meanwhile
+        try:
+            self._measured = time.monotonic()  # first: a failure waits for the next turn
+            self.offset = server_offset(engine, self._local)
+        except Exception as error:  # the last offset serves on
+            log.warning("re-reading the database server's clock failed (%s)", type(error).__name__)
+        finally:
+            self._measuring.release()
 
     @classmethod
     def measured(
-        cls, engine: Engine, local: Callable[[], datetime] = lambda: datetime.now(UTC)
+        cls,
+        engine: Engine,
+        local: Callable[[], datetime] = lambda: datetime.now(UTC),
+        resync: timedelta = RESYNC,
     ) -> ServerClock:
         """The clock for `engine`: the server's time on PostgreSQL, the desk's on SQLite."""
         if engine.dialect.name != "postgresql":
@@ -58,7 +88,7 @@ class ServerClock:
                 abs(offset.total_seconds()),
                 "behind" if offset > timedelta(0) else "ahead of",
             )
-        return cls(offset, local)
+        return cls(offset, local, engine, resync)
 
 
 def server_offset(engine: Engine, local: Callable[[], datetime]) -> timedelta:

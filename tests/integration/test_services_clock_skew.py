@@ -8,6 +8,7 @@ it does not.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -110,3 +111,27 @@ def test_the_application_tells_the_time_by_its_database(migrated_db, key_environ
             assert clock.offset == timedelta(0)  # one desk's file: its own clock, unmeasured
     finally:
         context.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_desk_left_running_measures_the_offset_again_off_the_gui_thread(migrated_db) -> None:
+    slow = [SLOW]  # the desk's clock, which drifts: three minutes slow, later one
+
+    def drifting() -> datetime:
+        return datetime.now(UTC) - slow[0]
+
+    engine = make_engine(migrated_db.url)
+    try:
+        clock = ServerClock.measured(engine, drifting, resync=timedelta(0))
+        assert abs(clock.offset - SLOW) < timedelta(seconds=2)
+        slow[0] = timedelta(minutes=1)
+        clock.now()  # the main thread (the GUI's): never a round trip to the server
+        assert abs(clock.offset - SLOW) < timedelta(seconds=2)
+        worker = threading.Thread(target=clock.now)  # where saves are stamped
+        worker.start()
+        worker.join()
+        assert abs(clock.offset - timedelta(minutes=1)) < timedelta(seconds=2)
+        assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=2)
+    finally:
+        engine.dispose()
