@@ -28,10 +28,19 @@ _STATUS_WORDS = {
 
 @dataclass(frozen=True)
 class AppointmentLine:
-    appointment_id: UUID
+    appointment: Appointment
     when: str  # "Mon 04 Mar 2030 10:00–10:50", in the clinic's time
     what: str  # "Therapy with Dr Amara Rivera · Room 1"
     status: str  # "" while scheduled, else what became of it
+
+    @property
+    def appointment_id(self) -> UUID:
+        return self.appointment.id
+
+    @property
+    def starts(self) -> str:
+        """The start time alone, "10:00"."""
+        return self.when.rsplit(" ", 1)[-1].split("–")[0]
 
     @property
     def text(self) -> str:
@@ -43,6 +52,7 @@ class PatientAppointments:
     coming: tuple[AppointmentLine, ...]  # the next first
     earlier: tuple[AppointmentLine, ...]  # the most recent first, at most EARLIER_SHOWN
     earlier_total: int  # how many earlier ones there are in all
+    arriving: AppointmentLine | None = None  # today's next, still to check in
 
 
 def patient_appointments(
@@ -68,9 +78,21 @@ def patient_appointments(
         where = "Virtual" if a.virtual else a.location
         what = kind + (f" with {with_whom}" if with_whom else "") + (f" · {where}" if where else "")
         return AppointmentLine(
-            a.id, f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}", what, _STATUS_WORDS[a.status]
+            a, f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}", what, _STATUS_WORDS[a.status]
         )
 
+    today = now.astimezone(tz).date()
+    arriving = next(
+        (
+            a
+            for a in coming
+            if a.status is AppointmentStatus.SCHEDULED and a.start.astimezone(tz).date() == today
+        ),
+        None,
+    )
     return PatientAppointments(
-        tuple(map(line, coming)), tuple(map(line, earlier[:EARLIER_SHOWN])), len(earlier)
+        tuple(map(line, coming)),
+        tuple(map(line, earlier[:EARLIER_SHOWN])),
+        len(earlier),
+        None if arriving is None else line(arriving),
     )

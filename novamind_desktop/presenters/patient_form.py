@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.errors import StaleRecord, ValidationFailed
 from novamind_desktop.domain.patients import (
     PATIENT_FIELDS,
@@ -17,6 +18,7 @@ from novamind_desktop.domain.patients import (
 from novamind_desktop.domain.users import Actor, Permission, may
 from novamind_desktop.presenters.frontdesk_errors import clinic_zone, describe, now
 from novamind_desktop.presenters.patient_appointments import (
+    AppointmentLine,
     PatientAppointments,
     patient_appointments,
 )
@@ -121,6 +123,7 @@ class PatientFormPresenter:
         on_saved: Callable[[Patient], None] = lambda patient: None,
         *,
         can_book: bool = False,
+        notify_changed: Callable[[str], None] = lambda topic: None,
     ):
         self.view = view
         self.services = services
@@ -130,6 +133,8 @@ class PatientFormPresenter:
         self.can_edit = may(actor.role, Permission.WRITE_PATIENTS)
         # Offered where an appointment book that books is at hand (the front desk's).
         self.can_book = can_book and may(actor.role, Permission.WRITE_APPOINTMENTS)
+        self.can_check_in = may(actor.role, Permission.UPDATE_APPOINTMENT_STATUS)
+        self.notify_changed = notify_changed
         self.patient: Patient | None = None
         self._duplicates_seen = False
         self._pending: dict[str, str] = {}
@@ -168,6 +173,25 @@ class PatientFormPresenter:
             return patient_appointments(found, names, labels, clinic_zone(services), now(services))
 
         self.runner.submit(job, self.view.show_appointments, self._failed, label="")
+
+    def check_in(self, line: AppointmentLine) -> None:
+        """The patient is at the desk: their appointment of today, checked in from here."""
+        appointment, patient = line.appointment, self.patient
+        if patient is None or not self.can_check_in:
+            return
+        appointments = self.services.appointments
+
+        def job(_: Any) -> None:
+            appointments.change_status(
+                self.actor, appointment.id, appointment.version, AppointmentStatus.CHECKED_IN
+            )
+
+        def done(_: None) -> None:
+            self.view.show_status(f"{patient.full_name}: checked in for {line.starts}.")
+            self.notify_changed("appointments")  # the book, and this list, follow
+            self.load_appointments()
+
+        self.runner.submit(job, done, self._failed, label="Checking in")
 
     # -- saving --------------------------------------------------------------------------
 

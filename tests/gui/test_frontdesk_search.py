@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.users import Actor, Role
 from novamind_desktop.services.patients import PatientService
 from novamind_desktop.ui.frontdesk.book_page import BOOK_KEY
@@ -97,6 +98,25 @@ def test_enter_opens_the_patient_with_her_appointments(qtbot, desk, screenshot):
     booking.kind.setCurrentIndex(booking.kind.findData("follow_up"))
     booking.book_button.click()
     qtbot.waitUntil(lambda: "Follow up" in dialog.appointments.coming.text())  # it follows
+    dialog.close()
+
+
+def test_a_patient_at_the_desk_is_checked_in_from_her_record(qtbot, desk):
+    clinic, window, search = desk
+    booked = clinic.book("Lovelace", 1, 9, 30, kind="medication_review", location="Room 3")
+    window.show_page("patients")
+    type_query(qtbot, search, "lovelace")
+    qtbot.keyClick(search.search_box, Qt.Key.Key_Return)
+    dialog = _wait_for_dialog(qtbot)
+    button = dialog.appointments.check_in_button
+    qtbot.waitUntil(button.isVisible)
+    assert button.text() == "Check in for 09:30"  # today's, at 08:55
+    button.click()
+    qtbot.waitUntil(lambda: "checked in" in dialog.appointments.coming.text())
+    stored = clinic.services.appointments.get(clinic.desk, booked.id)
+    assert stored.status is AppointmentStatus.CHECKED_IN and stored.status_changed_by == "desk"
+    assert not button.isVisible()  # nothing left to check in for today
+    assert "Ada Lovelace: checked in for 09:30." in window.statusBar().currentMessage()
     dialog.close()
 
 

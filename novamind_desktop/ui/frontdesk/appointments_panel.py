@@ -26,6 +26,7 @@ class PatientAppointmentsPanel(QGroupBox):
     """Hidden until the appointments of an opened patient arrive (not for a new one)."""
 
     book_requested = Signal()
+    check_in_requested = Signal(object)  # the AppointmentLine of today's appointment
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Appointments", parent)
@@ -40,8 +41,15 @@ class PatientAppointmentsPanel(QGroupBox):
         self.book_button.setToolTip("Open the appointment book with this patient chosen")
         self.book_button.clicked.connect(self.book_requested)
         self.book_button.hide()
+        self.check_in_button = QPushButton()
+        self.check_in_button.setObjectName("checkInPatient")
+        self.check_in_button.clicked.connect(lambda: self.check_in_requested.emit(self._arriving))
+        self.check_in_button.hide()
+        self._arriving: AppointmentLine | None = None
+        self._check_in_offered = False
         top.addWidget(self.coming_heading)
         top.addStretch(1)
+        top.addWidget(self.check_in_button)
         top.addWidget(self.book_button)
         column.addLayout(top)
         self.coming = _plain()
@@ -57,6 +65,9 @@ class PatientAppointmentsPanel(QGroupBox):
     def offer_booking(self, offered: bool) -> None:
         self.book_button.setVisible(offered)
 
+    def offer_check_in(self, offered: bool) -> None:
+        self._check_in_offered = offered
+
     def show_appointments(self, appointments: PatientAppointments) -> None:
         self.coming.setText(_lines(appointments.coming) or "Nothing booked.")
         shown, total = len(appointments.earlier), appointments.earlier_total
@@ -64,4 +75,8 @@ class PatientAppointmentsPanel(QGroupBox):
             "Earlier" + (f" (the last {shown} of {total})" if total > shown else "")
         )
         self.earlier.setText(_lines(appointments.earlier) or "None yet.")
+        self._arriving = appointments.arriving
+        if self._arriving is not None:
+            self.check_in_button.setText(f"Check in for {self._arriving.starts}")
+        self.check_in_button.setVisible(self._check_in_offered and self._arriving is not None)
         self.show()

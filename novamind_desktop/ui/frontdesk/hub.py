@@ -94,7 +94,7 @@ class FrontDesk(QObject):
         runner = OwnedRunner(c.runner, dialog)
         return PatientFormPresenter(
             dialog, c.services, runner, c.actor, self._saved,
-            can_book=self.book_for_patient is not None,
+            can_book=self.book_for_patient is not None, notify_changed=c.notify_changed,
         )  # fmt: skip
 
     def _saved(self, patient: Patient) -> None:

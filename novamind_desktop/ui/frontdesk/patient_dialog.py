@@ -101,6 +101,7 @@ class PatientDialog(QDialog):
         outer.addLayout(grid)
         self.appointments = PatientAppointmentsPanel()
         self.appointments.book_requested.connect(self._book)
+        self.appointments.check_in_requested.connect(lambda line: self.presenter.check_in(line))
         outer.addWidget(self.appointments)
         self.general_error = QLabel()
         self.general_error.setTextFormat(Qt.TextFormat.PlainText)
@@ -219,6 +220,7 @@ class PatientDialog(QDialog):
         self.active_button.setText("Reactivate" if not patient.active else "Deactivate…")
         self.banner.setVisible(not patient.active)
         self.appointments.offer_booking(patient.active and self.presenter.can_book)
+        self.appointments.offer_check_in(self.presenter.can_check_in)
         self.banner.setText(
             "This patient is <b>inactive</b>: not offered when booking. Reactivate to book again."
         )

@@ -36,6 +36,10 @@ def test_coming_in_order_then_earlier_newest_first() -> None:
     assert [e.appointment_id for e in shown.earlier] == [cancelled_ahead.id, done.id, missed.id]
     assert shown.coming[1].text == "Mon 01 Jul 2030 12:00–12:30 · Follow up with Dr Rivera"
     assert shown.coming[0].status == "checked in" and shown.earlier[0].status == "cancelled"
+    # At the desk today: the next one still to check in (not the one already checked in).
+    assert shown.arriving is not None and shown.arriving.appointment_id == soon.id
+    assert shown.arriving.starts == "12:00"
+    assert lines([later]).arriving is None  # the day after: nothing to check in for today
 
 
 def test_a_virtual_one_says_so_and_a_long_history_is_cut_to_the_last_few() -> None:
