@@ -122,7 +122,9 @@ def test_polling_picks_up_other_workstations_and_next_appointments():
     directory.poll()
     (row,) = view.last("show_results")[0]
     assert row.name == "Jürgen Mueller-Schmidt"
-    assert row.next_appointment.startswith("Tue 05 Mar 2030")
+    assert row.next_appointment == "Tomorrow 09:00"  # Tue 05 Mar 2030, seen on the Monday
+    assert directory.format_when(soon + timedelta(days=6)).startswith("Mon 11 Mar 2030")
+    assert directory.format_when(soon - timedelta(days=1)).startswith("Today")
     services.appointments.next.clear()  # the appointment was cancelled elsewhere
     services.clock.advance(seconds=15)
     directory.poll()
