@@ -191,7 +191,11 @@ class PatientFormPresenter:
             self.notify_changed("appointments")  # the book, and this list, follow
             self.load_appointments()
 
-        self.runner.submit(job, done, self._failed, label="Checking in")
+        def failed(exc: Exception) -> None:  # e.g. changed at another desk: show it as it is
+            self.view.show_error(describe(exc, "Checking in"))
+            self.load_appointments()
+
+        self.runner.submit(job, done, failed, label="Checking in")
 
     # -- saving --------------------------------------------------------------------------
 

@@ -244,7 +244,7 @@ class PatientDirectory:
         return row_from_hit(hit, self.format_when, now(self.services).astimezone(self.tz).date())
 
     def format_when(self, moment: datetime) -> str:
-        """"Today 10:00", "Tomorrow 09:30", else "Mon 11 Mar 2030 14:00": at the counter the
+        """ "Today 10:00", "Tomorrow 09:30", else "Mon 11 Mar 2030 14:00": at the counter the
         question is mostly whether it is today."""
         local = moment.astimezone(self.tz)
         days = (local.date() - now(self.services).astimezone(self.tz).date()).days

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from uuid import uuid4
 
@@ -165,3 +166,24 @@ def test_an_opened_patient_shows_what_is_coming_and_what_was(
     ]
     assert [line.status for line in shown.earlier] == ["completed", "no-show"]  # newest first
     assert "Virtual" in shown.earlier[1].what and view.said("show_error") == []
+
+
+def test_checking_in_an_appointment_changed_elsewhere_says_so_and_shows_it_anew(
+    services, frontdesk, stored, db, clock, clinician_user
+):
+    start = clock.now() + timedelta(hours=3)  # today
+    today = Appointment(
+        uuid4(), stored.id, clinician_user.id, start, start + timedelta(minutes=50), "therapy"
+    )
+    db.appointments[today.id] = today
+    presenter, view, _saved = form(services, frontdesk)
+    presenter.open(stored.id)
+    line = view.last("show_appointments").arriving
+    assert line is not None and line.appointment_id == today.id
+    moved = replace(today, start=start + timedelta(hours=1), end=start + timedelta(hours=2))
+    db.appointments[today.id] = replace(moved, version=2)  # another desk moved it meanwhile
+    shown = len(view.said("show_appointments"))
+    presenter.check_in(line)
+    assert "changed" in view.last("show_error").lower()
+    assert db.appointments[today.id].status is AppointmentStatus.SCHEDULED
+    assert len(view.said("show_appointments")) == shown + 1  # the list as it is now
