@@ -101,7 +101,7 @@ def test_enter_opens_the_patient_with_her_appointments(qtbot, desk, screenshot):
     dialog.close()
 
 
-def test_a_patient_at_the_desk_is_checked_in_from_her_record(qtbot, desk):
+def test_a_patient_at_the_desk_is_checked_in_from_her_record(qtbot, desk, screenshot):
     clinic, window, search = desk
     booked = clinic.book("Lovelace", 1, 9, 30, kind="medication_review", location="Room 3")
     window.show_page("patients")
@@ -111,6 +111,7 @@ def test_a_patient_at_the_desk_is_checked_in_from_her_record(qtbot, desk):
     button = dialog.appointments.check_in_button
     qtbot.waitUntil(button.isVisible)
     assert button.text() == "Check in for 09:30"  # today's, at 08:55
+    screenshot(dialog, "frontdesk_patient_check_in")
     button.click()
     qtbot.waitUntil(lambda: "checked in" in dialog.appointments.coming.text())
     stored = clinic.services.appointments.get(clinic.desk, booked.id)
