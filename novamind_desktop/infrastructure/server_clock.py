@@ -63,7 +63,7 @@ class ServerClock:
             return  # another thread is at it; the current offset serves meanwhile
         try:
             self._measured = time.monotonic()  # first: a failure waits for the next turn
-            self.offset = server_offset(engine, self._local)
+            self.offset = _warned_if_far(server_offset(engine, self._local))
         except Exception as error:  # the last offset serves on
             log.warning("re-reading the database server's clock failed (%s)", type(error).__name__)
         finally:
@@ -79,16 +79,19 @@ class ServerClock:
         """The clock for `engine`: the server's time on PostgreSQL, the desk's on SQLite."""
         if engine.dialect.name != "postgresql":
             return cls(timedelta(0), local)
-        offset = server_offset(engine, local)
-        if abs(offset) > WARN_BEYOND:
-            # Only a number of seconds: nothing about anyone in it.
-            log.warning(
-                "this computer's clock is %.0f s %s the database server's; the app uses the "
-                "server's time (set the computer's clock to network time)",
-                abs(offset.total_seconds()),
-                "behind" if offset > timedelta(0) else "ahead of",
-            )
-        return cls(offset, local, engine, resync)
+        return cls(_warned_if_far(server_offset(engine, local)), local, engine, resync)
+
+
+def _warned_if_far(offset: timedelta) -> timedelta:
+    if abs(offset) > WARN_BEYOND:
+        # Only a number of seconds: nothing about anyone in it.
+        log.warning(
+            "this computer's clock is %.0f s %s the database server's; the app uses the "
+            "server's time (set the computer's clock to network time)",
+            abs(offset.total_seconds()),
+            "behind" if offset > timedelta(0) else "ahead of",
+        )
+    return offset
 
 
 def server_offset(engine: Engine, local: Callable[[], datetime]) -> timedelta:

@@ -178,9 +178,8 @@ def read_events_riding_pg(session: Session, dialect: Dialect) -> tuple[str, list
     message (patient_rows.RawRows): a round trip fewer, and the events are still committed
     before the records read are handed back. None when nothing waits."""
     log = session.info.get(_LOG)
-    if log is None or not session.info.get(READING) or not log._pending:
-        return None
-    return _read_events_pg(dialect, log.take_pending())
+    rows = log.take_pending() if log is not None and session.info.get(READING) else []
+    return _read_events_pg(dialect, rows) if rows else None
 
 
 def _read_events_pg(dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:

@@ -262,10 +262,12 @@ class SqlPatientRepository:
         return [_as_uuid(raw) for raw in self._ids_born_on({dob})]
 
     def get_many(self, patient_ids: Sequence[UUID]) -> list[Patient]:
+        return self._opened(patient_ids)
+
+    def _opened(self, ids: Sequence[Any]) -> list[Patient]:
+        """The rows of `ids` (UUIDs, or ids as RawRows.born_on reads them), opened."""
         reader = RawRows(self._session)
-        found: list[PatientRow] = []
-        for piece in _pieces(list(patient_ids)):
-            found += reader.by_ids(piece)
+        found = [row for piece in _pieces(list(ids)) for row in reader.by_ids(piece)]
         return open_patients(found, self._cipher)
 
     def _ids_born_on(self, days: set[date]) -> list[Any]:
@@ -279,12 +281,10 @@ class SqlPatientRepository:
 
     def _born_on(self, days: set[date]) -> list[Patient]:
         """The buckets' rows read raw, only those born on one of `days` opened in full."""
-        reader = RawRows(self._session)
-        ids = self._ids_born_on(days)
-        found = [row for piece in _pieces(ids) for row in reader.by_ids(piece)]
         # Checked again as opened: outside a transaction the rows may have changed since
         # their dates were read (RawRows.born_on).
-        return [p for p in open_patients(found, self._cipher) if p.details.date_of_birth in days]
+        opened = self._opened(self._ids_born_on(days))
+        return [p for p in opened if p.details.date_of_birth in days]
 
 
 def _as_uuid(raw: Any) -> UUID:
