@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from uuid import UUID
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
+from novamind_desktop.presenters.book_layout import type_label
 
 EARLIER_SHOWN = 5
 _STILL_COMING = frozenset({AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN})
@@ -30,17 +31,13 @@ _STATUS_WORDS = {
 class AppointmentLine:
     appointment: Appointment
     when: str  # "Mon 04 Mar 2030 10:00–10:50", in the clinic's time
+    starts: str  # "10:00", the start time alone
     what: str  # "Therapy with Dr Amara Rivera · Room 1"
     status: str  # "" while scheduled, else what became of it
 
     @property
     def appointment_id(self) -> UUID:
         return self.appointment.id
-
-    @property
-    def starts(self) -> str:
-        """The start time alone, "10:00"."""
-        return self.when.rsplit(" ", 1)[-1].split("–")[0]
 
     @property
     def text(self) -> str:
@@ -58,7 +55,6 @@ class PatientAppointments:
 def patient_appointments(
     appointments: Iterable[Appointment],
     clinician_names: Mapping[UUID, str],
-    type_labels: Mapping[str, str],
     tz: tzinfo,
     now: datetime,
 ) -> PatientAppointments:
@@ -73,12 +69,16 @@ def patient_appointments(
 
     def line(a: Appointment) -> AppointmentLine:
         start, end = a.start.astimezone(tz), a.end.astimezone(tz)
-        kind = type_labels.get(a.appointment_type, a.appointment_type.replace("_", " "))
         with_whom = clinician_names.get(a.clinician_id, "")
         where = "Virtual" if a.virtual else a.location
-        what = kind + (f" with {with_whom}" if with_whom else "") + (f" · {where}" if where else "")
+        what = type_label(a.appointment_type)
+        what += (f" with {with_whom}" if with_whom else "") + (f" · {where}" if where else "")
         return AppointmentLine(
-            a, f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}", what, _STATUS_WORDS[a.status]
+            a,
+            f"{start:%a %d %b %Y %H:%M}–{end:%H:%M}",
+            f"{start:%H:%M}",
+            what,
+            _STATUS_WORDS[a.status],
         )
 
     today = now.astimezone(tz).date()

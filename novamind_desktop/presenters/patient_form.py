@@ -169,8 +169,7 @@ class PatientFormPresenter:
         def job(_: Any) -> PatientAppointments:
             found = appointments.for_patient(actor, patient.id)
             names = {u.id: u.display_name for u in appointments.clinicians(actor)}
-            labels = {t.name: t.label for t in appointments.types(actor)}
-            return patient_appointments(found, names, labels, clinic_zone(services), now(services))
+            return patient_appointments(found, names, clinic_zone(services), now(services))
 
         self.runner.submit(job, self.view.show_appointments, self._failed, label="")
 
@@ -188,8 +187,9 @@ class PatientFormPresenter:
 
         def done(_: None) -> None:
             self.view.show_status(f"{patient.full_name}: checked in for {line.starts}.")
-            self.notify_changed("appointments")  # the book, and this list, follow
-            self.load_appointments()
+            # The app's change notice: the book reloads, and so does this list (its dialog
+            # reloads on it, as after a booking made elsewhere in the app).
+            self.notify_changed("appointments")
 
         def failed(exc: Exception) -> None:  # e.g. changed at another desk: show it as it is
             self.view.show_error(describe(exc, "Checking in"))

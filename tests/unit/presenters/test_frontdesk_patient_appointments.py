@@ -23,7 +23,7 @@ def appointment(hours: float, status: S = S.SCHEDULED, **kw) -> Appointment:
 
 
 def lines(found: list[Appointment]):
-    return patient_appointments(found, {DR: "Dr Rivera"}, {"follow_up": "Follow up"}, LONDON, NOW)
+    return patient_appointments(found, {DR: "Dr Rivera"}, LONDON, NOW)
 
 
 def test_coming_in_order_then_earlier_newest_first() -> None:
@@ -56,4 +56,4 @@ def test_a_clinician_no_longer_listed_and_an_unknown_type_still_read() -> None:
     end = start + timedelta(hours=1)
     gone = Appointment(uuid4(), uuid4(), uuid4(), start, end, "group_session")
     (line,) = lines([gone]).coming
-    assert line.what == "group session"
+    assert line.what == "Group session"
