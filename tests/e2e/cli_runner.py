@@ -32,6 +32,8 @@ class Cli:
     url: str
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
+    # How the program is started; the console script and main.py are the same program.
+    program: tuple[str, ...] = (sys.executable, "-m", "novamind_desktop")
 
     @property
     def log_file(self) -> Path:
@@ -52,7 +54,7 @@ class Cli:
             else:
                 run_env[name] = value
         done = subprocess.run(
-            [sys.executable, "-m", "novamind_desktop", *args],
+            [*self.program, *args],
             input=stdin,
             capture_output=True,
             text=True,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from novamind_desktop.infrastructure.keys import (
     generate_key,
 )
 
+MAIN = REPO / "main.py"
 PASSPHRASE = "a long clinic passphrase"
 SALT = "clinic-salt-0123456789"
 STAFF_PASSWORD = "correct horse battery staple\n"
@@ -49,28 +50,11 @@ def test_keygen_prints_a_32_byte_url_safe_key(sqlite_cli: Cli) -> None:
 def test_the_other_ways_in_are_the_same_program(sqlite_cli: Cli, program: str) -> None:
     """`novamind-desktop` (installed by pyproject's [project.scripts]) and `python main.py`."""
     script = Path(sys.executable).with_name("novamind-desktop")
-    command = [str(script)] if program == "console script" else [sys.executable, "main.py"]
-    done = subprocess.run(
-        [*command, "keygen"],
-        capture_output=True,
-        text=True,
-        env=sqlite_cli.env,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert len(base64.urlsafe_b64decode(done.stdout.strip())) == 32
-    missing = subprocess.run(
-        [*command, "db", "status"],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in sqlite_cli.env.items() if k != KEY_VAR},
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert missing.returncode == 2 and KEY_VAR in missing.stderr, missing.stderr
+    started = (str(script),) if program == "console script" else (sys.executable, str(MAIN))
+    cli = replace(sqlite_cli, program=started)
+    assert len(base64.urlsafe_b64decode(cli.ok("keygen").stdout.strip())) == 32
+    missing = cli("db", "status", env={KEY_VAR: None})
+    assert missing.returncode == 2 and KEY_VAR in missing.stderr, missing
 
 
 def test_missing_key_stops_before_the_database_is_created(sqlite_cli: Cli) -> None:

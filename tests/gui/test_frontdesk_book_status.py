@@ -126,15 +126,21 @@ def test_no_show_and_late_cancel(qtbot, clinic, task_runner, screenshot):
     screenshot(book.window(), "frontdesk_book_statuses")
 
 
-def test_weekly_series_then_move_and_cancel_this_and_following(qtbot, clinic, task_runner):
-    book = open_book(qtbot, clinic, task_runner)
+def booking_for_odegaard(qtbot, book, clinic, kind: str) -> BookingDialog:
+    """The booking dialog on Sam Okafor's 15:00, Søren Ødegaard picked by search, `kind` set."""
     start = clinic.at(15).astimezone(clinic.booked[0].start.tzinfo)
     book.open_booking(BookingDraft(clinic.clinicians[2].id, start, start))
     dialog = wait_for(qtbot, BookingDialog)
     dialog.picker.edit.insert("Ødegaard")
     dialog.picker.flush()
     dialog.picker.choose(dialog.picker.matches.item(0).data(Qt.ItemDataRole.UserRole))
-    dialog.kind.setCurrentIndex(dialog.kind.findData("therapy"))
+    dialog.kind.setCurrentIndex(dialog.kind.findData(kind))
+    return dialog
+
+
+def test_weekly_series_then_move_and_cancel_this_and_following(qtbot, clinic, task_runner):
+    book = open_book(qtbot, clinic, task_runner)
+    dialog = booking_for_odegaard(qtbot, book, clinic, "therapy")
     dialog.repeat.set_frequency(Frequency.WEEKLY)
     dialog.repeat.times.setValue(4)
     assert dialog.form().repeat is Frequency.WEEKLY and dialog.form().count == 4
@@ -173,13 +179,7 @@ def test_weekly_series_then_move_and_cancel_this_and_following(qtbot, clinic, ta
 
 def test_a_monthly_virtual_series_until_a_date(qtbot, clinic, task_runner):
     book = open_book(qtbot, clinic, task_runner)
-    start = clinic.at(15).astimezone(clinic.booked[0].start.tzinfo)
-    book.open_booking(BookingDraft(clinic.clinicians[2].id, start, start))
-    dialog = wait_for(qtbot, BookingDialog)
-    dialog.picker.edit.insert("Ødegaard")
-    dialog.picker.flush()
-    dialog.picker.choose(dialog.picker.matches.item(0).data(Qt.ItemDataRole.UserRole))
-    dialog.kind.setCurrentIndex(dialog.kind.findData("medication_review"))
+    dialog = booking_for_odegaard(qtbot, book, clinic, "medication_review")
     dialog.location.clear()  # where does not matter for a video call...
     dialog.virtual.click()
     assert not dialog.location.isEnabled()

@@ -132,16 +132,18 @@ def test_ctrl_f_jumps_to_the_search_box_from_another_page(qtbot, desk):
     qtbot.waitUntil(lambda: search.search_box.hasFocus() or not window.isActiveWindow())
 
 
+def register_elsewhere(clinic, first: str, last: str, born: str, phone: str) -> None:
+    """A patient registered at another desk 20 s later (its own service: no shared index)."""
+    elsewhere = PatientService(clinic.uow, clinic.clock, clinic_tz=CLINIC_TZ)
+    clinic.clock.advance(seconds=20)
+    form = {"first_name": first, "last_name": last, "date_of_birth": born, "phone": phone}
+    elsewhere.register(clinic.desk, form)
+
+
 def test_changes_from_another_workstation_appear_after_a_poll(qtbot, desk):
     clinic, window, search = desk
     window.show_page("patients")
-    elsewhere = PatientService(clinic.uow, clinic.clock, clinic_tz=CLINIC_TZ)  # no shared index
-    clinic.clock.advance(seconds=20)
-    elsewhere.register(
-        clinic.desk,
-        {"first_name": "Niamh", "last_name": "Walsh", "date_of_birth": "1988-08-08",
-         "phone": "0851234567"},
-    )  # fmt: skip
+    register_elsewhere(clinic, "Niamh", "Walsh", "1988-08-08", "0851234567")
     type_query(qtbot, search, "walsh")
     assert names(search) == []
     search.frontdesk.poll_timer.timeout.emit()  # what the 15-second timer does
@@ -155,13 +157,7 @@ def test_a_poll_keeps_the_query_and_the_selected_patient(qtbot, desk):
     assert sorted(names(search)) == ["Ada Lovelace", "Zoë Adams"]
     chosen = names(search).index("Zoë Adams")
     search.table.selectRow(chosen)
-    elsewhere = PatientService(clinic.uow, clinic.clock, clinic_tz=CLINIC_TZ)
-    clinic.clock.advance(seconds=20)
-    elsewhere.register(
-        clinic.desk,
-        {"first_name": "Aaron", "last_name": "Abbott", "date_of_birth": "1990-01-02",
-         "phone": "0851234500"},
-    )  # fmt: skip
+    register_elsewhere(clinic, "Aaron", "Abbott", "1990-01-02", "0851234500")
     search.frontdesk.poll_timer.timeout.emit()
     qtbot.waitUntil(lambda: len(names(search)) == 3)  # the list refreshed under the cursor
     assert search.search_box.text() == "a"

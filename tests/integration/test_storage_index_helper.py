@@ -10,6 +10,7 @@ import base64
 import logging
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class Helpers:
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.started: list[index_helper.OpeningHelper] = []
         self.handed = self.opened = 0
+        self.niceness: set[int] = set()  # of the children, seen while they answered
         helper = index_helper.OpeningHelper
         start, send, reply = helper.start.__func__, helper.send, helper.reply
 
@@ -50,7 +52,10 @@ class Helpers:
 
         def replied(helper: Any, wait: bool) -> Any:
             answer = reply(helper, wait)
-            self.opened += type(answer) is list
+            if type(answer) is list:  # the child is running its main loop
+                self.opened += 1
+                with suppress(ProcessLookupError):  # one that answered and was told to end
+                    self.niceness.add(os.getpriority(os.PRIO_PROCESS, helper.process.pid))
             return answer
 
         monkeypatch.setattr(helper, "start", classmethod(started))
@@ -76,6 +81,13 @@ def read(factory: Any, actor: Any, helper: bool) -> list[Any]:
     patient_index.HELPER_FROM = 1 if helper else None
     with factory(actor) as uow:
         return list(uow.patients.list_for_index())
+
+
+def stored(migrated_db: Any, actor: Any, count: int) -> None:
+    with migrated_db(actor) as uow:
+        for i in range(count):
+            uow.patients.add(new_patient(email=f"p{i}@example.org"))
+        uow.commit()
 
 
 def rotating_clinic(migrated_db: Any, actor: Any, key_environ: dict[str, str]) -> Any:
@@ -209,10 +221,7 @@ def test_chunks_the_helper_has_not_got_to_are_taken_back_at_the_end(
 def test_a_load_abandoned_while_the_helper_holds_chunks_ends_it(
     migrated_db, admin_actor, helpers, monkeypatch
 ) -> None:
-    with migrated_db(admin_actor) as uow:
-        for i in range(15):
-            uow.patients.add(new_patient(email=f"p{i}@example.org"))
-        uow.commit()
+    stored(migrated_db, admin_actor, 15)
     in_order = read(migrated_db, admin_actor, helper=False)
     # A child that never answers keeps the first three chunks: the rest is opened here, and
     # a tampered value there ends the load before anything waits for the child.
@@ -263,23 +272,8 @@ def test_what_the_helper_is_given_holds_no_master_key(
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="niceness is a POSIX notion")
-def test_the_helper_gives_way_to_the_apps_own_threads(
-    migrated_db, admin_actor, helpers, monkeypatch
-) -> None:
-    with migrated_db(admin_actor) as uow:
-        for i in range(9):
-            uow.patients.add(new_patient(email=f"p{i}@example.org"))
-        uow.commit()
-    seen: list[int] = []
-    reply = index_helper.OpeningHelper.reply
-
-    def noted(helper: Any, wait: bool) -> Any:
-        answer = reply(helper, wait)
-        if type(answer) is list:  # the child is running its main loop
-            seen.append(os.getpriority(os.PRIO_PROCESS, helper.process.pid))
-        return answer
-
-    monkeypatch.setattr(index_helper.OpeningHelper, "reply", noted)
+def test_the_helper_gives_way_to_the_apps_own_threads(migrated_db, admin_actor, helpers) -> None:
+    stored(migrated_db, admin_actor, 9)
     assert len(read(migrated_db, admin_actor, helper=True)) == 9
     ours = os.getpriority(os.PRIO_PROCESS, 0)
-    assert seen and set(seen) == {min(19, ours + column_opener.NICENESS)}
+    assert helpers.niceness == {min(19, ours + column_opener.NICENESS)}

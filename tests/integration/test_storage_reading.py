@@ -34,6 +34,17 @@ def _audit_count(engine) -> int:
         return connection.scalar(select(func.count()).select_from(AuditEventRecord)) or 0
 
 
+def _record_two_events_with_one_id(uow, clock, patient) -> None:
+    """Events the database will refuse (the second repeats the first's id)."""
+    clash = uuid4()
+    uow.audit.record(_event(clock, str(patient.id), clash))
+    uow.audit.record(_event(clock, "another", clash))
+
+
+def _refused():
+    return pytest.raises(Exception, match=r"(?i)unique|duplicate")
+
+
 def _someone(**changes):
     return new_patient(email=f"{uuid4().hex[:12]}@example.org", **changes)
 
@@ -89,13 +100,8 @@ def test_a_refused_audit_write_stores_none_of_its_events_and_the_connection_work
     unit of work."""
     (ada,) = _stored(migrated_db, _someone(date_of_birth=date(1990, 5, 17)))
     before = _audit_count(migrated_db.engine)
-    clash = uuid4()
-    with (
-        pytest.raises(Exception, match=r"(?i)unique|duplicate"),
-        migrated_db(DESK, reading=True) as uow,
-    ):
-        uow.audit.record(_event(clock, str(ada.id), clash))
-        uow.audit.record(_event(clock, "another", clash))
+    with _refused(), migrated_db(DESK, reading=True) as uow:
+        _record_two_events_with_one_id(uow, clock, ada)
         uow.commit()
     assert _audit_count(migrated_db.engine) == before
     for _ in range(3):  # more than one pooled connection may be handed out
@@ -207,13 +213,8 @@ def test_a_refused_riding_audit_write_fails_the_read_and_the_connection_works_on
     born = date(1971, 3, 10)
     (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
     before = _audit_count(migrated_db.engine)
-    clash = uuid4()
-    with (
-        pytest.raises(Exception, match=r"(?i)unique|duplicate"),
-        migrated_db(DESK, reading=True) as uow,
-    ):
-        uow.audit.record(_event(clock, str(ada.id), clash))
-        uow.audit.record(_event(clock, "another", clash))
+    with _refused(), migrated_db(DESK, reading=True) as uow:
+        _record_two_events_with_one_id(uow, clock, ada)
         uow.patients.get_many([ada.id])
     assert _audit_count(migrated_db.engine) == before
     for _ in range(3):  # more than one pooled connection may be handed out
