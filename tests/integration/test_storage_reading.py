@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import psycopg2
@@ -60,15 +61,28 @@ def test_its_audit_events_are_stored_when_it_commits(migrated_db, clock) -> None
     born = date(1984, 2, 29)
     ada, _other = _stored(migrated_db, _someone(date_of_birth=born), _someone())
     before = _audit_count(migrated_db.engine)
+    # Stored exactly as recorded: the time to the microsecond (on PostgreSQL the events
+    # travel as JSON text), a non-ASCII detail, the actor's stamps.
+    at = datetime(2026, 3, 1, 9, 30, 15, 123457, tzinfo=UTC)
     with migrated_db(DESK, reading=True) as uow:
         found = uow.patients.find_by_date_of_birth(born)
-        for patient in found:
-            uow.audit.record(_event(clock, str(patient.id)))
+        recorded = [
+            replace(_event(clock, str(p.id)), at=at, detail="gefunden über Geburtsdatum")
+            for p in found
+        ]
+        for event in recorded:
+            uow.audit.record(event)
         uow.commit()
     assert [p.id for p in found] == [ada.id] and found[0] == ada
     with migrated_db(DESK) as uow:
         events = uow.audit.query(entity_id=str(ada.id))
-    assert [(e.username, e.action) for e in events] == [(DESK.username, AuditAction.READ)]
+    assert events == recorded
+    t = AuditEventRecord.__table__.c
+    with migrated_db.engine.connect() as connection:
+        stamps = connection.execute(
+            select(t.created_by, t.updated_by, t.version).where(t.id == recorded[0].id)
+        ).one()
+    assert tuple(stamps) == (DESK.username, DESK.username, 1)
     assert _audit_count(migrated_db.engine) == before + 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
@@ -135,10 +136,19 @@ class SqlAuditLog:
 # gives every commit here.
 
 _COLUMNS = tuple(column.name for column in _AUDIT_TABLE.columns)
-_INTO = f"INSERT INTO {_AUDIT_TABLE.name} ({', '.join(_COLUMNS)}) VALUES "
-_PG_READ_EVENTS = "BEGIN; SET LOCAL synchronous_commit TO OFF; " + _INTO + "{values}; COMMIT"
-_PG_ROW = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-_SQLITE_INSERT = _INTO + "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
+_INTO = f"INSERT INTO {_AUDIT_TABLE.name} ({', '.join(_COLUMNS)}) "
+# On PostgreSQL the events travel as one JSON parameter, opened by the table's own row type.
+# The driver quotes every parameter in Python-called C, and a lookup's four events are 52
+# of them: 0.10 ms against 0.02 for json.dumps, and the server parses one literal instead
+# of 52. Four events alone: 0.37 -> 0.30 ms at the median; a whole date-of-birth lookup,
+# old and new interleaved: p50 1.46 -> 1.43 ms, p95 2.09 -> 1.98 (100,000 patients).
+_PG_READ_EVENTS = (
+    "BEGIN; SET LOCAL synchronous_commit TO OFF; "
+    + _INTO
+    + f"SELECT {', '.join(_COLUMNS)} FROM json_populate_recordset(NULL::{_AUDIT_TABLE.name}, %s)"
+    + "; COMMIT"
+)
+_SQLITE_INSERT = _INTO + "VALUES (" + ", ".join(["?"] * len(_COLUMNS)) + ")"
 _BINDERS: dict[str, list[Callable[[Any], Any] | None]] = {}
 
 
@@ -183,14 +193,24 @@ def read_events_riding_pg(session: Session, dialect: Dialect) -> tuple[str, list
 
 
 def _read_events_pg(dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
-    # UUIDs as text: psycopg2's UUID adapter is Python code run per value; PostgreSQL casts
-    # the quoted text to uuid on insert all the same.
-    values = [
-        str(value) if isinstance(value, UUID) else value
+    """The statement and its one parameter: the rows as a JSON array of objects keyed by
+    column. Values as SQLAlchemy binds them, then as JSON has them: UUIDs as text, times in
+    ISO 8601 with their offset (UtcDateTime binds aware UTC here), exact to the microsecond."""
+    events = [
+        {name: _json_value(value) for name, value in zip(_COLUMNS, row, strict=True)}
         for row in _driver_values(dialect, rows)
-        for value in row
     ]
-    return _PG_READ_EVENTS.format(values=", ".join([_PG_ROW] * len(rows))), values
+    return _PG_READ_EVENTS, [json.dumps(events)]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:  # PostgreSQL would read it in its session's zone
+            raise ValueError("a naive datetime cannot be stored; attach a time zone first")
+        return value.isoformat()
+    return value
 
 
 def _write_read_events_pg(dbapi: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> None:
