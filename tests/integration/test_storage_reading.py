@@ -264,3 +264,18 @@ def test_a_lookup_and_its_audit_share_one_pooled_connection_given_back_at_the_en
     assert pool.checkedout() == 0
     with migrated_db(DESK) as uow:  # and the connection is a transactional one again
         assert [e.action for e in uow.audit.query(entity_id=str(ada.id))] == [AuditAction.READ]
+
+
+def test_an_event_with_a_naive_time_is_refused_and_nothing_is_stored(migrated_db, clock) -> None:
+    """Both databases refuse a time without a zone rather than guess one (PostgreSQL would
+    read it in its session's zone): UtcDateTime on SQLite, the events' JSON on PostgreSQL."""
+    born = date(1990, 7, 14)
+    (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
+    before = _audit_count(migrated_db.engine)
+    naive = datetime(2026, 3, 1, 9, 30)
+    with pytest.raises(Exception, match="naive datetime"):
+        with migrated_db(DESK, reading=True) as uow:
+            uow.audit.record(replace(_event(clock, str(ada.id)), at=naive))
+            uow.patients.get_many([ada.id])  # on PostgreSQL the events ride with this read
+            uow.commit()
+    assert _audit_count(migrated_db.engine) == before

@@ -168,7 +168,7 @@ class RawRows:
         return self.converted(self._fetch(_rows_sql(self.pg, "id", len(values)), values))
 
     def _fetch(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
-        riding = read_events_riding_pg(self._session, self._dialect) if self._riding else None
+        riding = read_events_riding_pg(self._session) if self._riding else None
         if riding is not None:  # this unit of work's audit events go first, in one message
             sql, values = f"{riding[0]}; {sql}", [*riding[1], *values]
         cursor = self._dbapi.cursor()
