@@ -273,9 +273,9 @@ def test_an_event_with_a_naive_time_is_refused_and_nothing_is_stored(migrated_db
     (ada,) = _stored(migrated_db, _someone(date_of_birth=born))
     before = _audit_count(migrated_db.engine)
     naive = datetime(2026, 3, 1, 9, 30)
-    with pytest.raises(Exception, match="naive datetime"):
-        with migrated_db(DESK, reading=True) as uow:
-            uow.audit.record(replace(_event(clock, str(ada.id)), at=naive))
-            uow.patients.get_many([ada.id])  # on PostgreSQL the events ride with this read
-            uow.commit()
+    refused = pytest.raises(Exception, match="naive datetime")
+    with refused, migrated_db(DESK, reading=True) as uow:
+        uow.audit.record(replace(_event(clock, str(ada.id)), at=naive))
+        uow.patients.get_many([ada.id])  # on PostgreSQL the events ride with this read
+        uow.commit()
     assert _audit_count(migrated_db.engine) == before
