@@ -256,7 +256,7 @@ class PatientSearchIndex:
 
     def _phone_blob(self) -> PhoneBlob:
         if self._phones is None:
-            self._phones = PhoneBlob.of(self._entries.values())
+            self._phones = PhoneBlob.of(self._entries.all_values())
         return self._phones
 
 

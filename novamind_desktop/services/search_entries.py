@@ -24,6 +24,7 @@ from uuid import UUID
 from novamind_desktop.domain.appointments import Appointment
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.services.search_keys import SortedKeys, WordPostings, group_into
+from novamind_desktop.services.search_maps import ShardedDict
 from novamind_desktop.services.search_records import IndexedPatient, release_in_pieces
 from novamind_desktop.services.search_text import (
     name_word_tokens,
@@ -165,12 +166,14 @@ class _Columns:
     """The keys and phone digits of every patient, gathered piece by piece."""
 
     def __init__(self) -> None:
+        self.slots: list[int] = []
         self.digits: list[str] = []
         self.names: defaultdict[str, list[str]] = defaultdict(list)  # word -> name keys
         self.phone_keys: list[str] = []
         self.email_keys: list[str] = []
 
     def release(self) -> None:
+        # Not the slots: the phone blob keeps them (PhoneBlob.of_columns).
         release_in_pieces(self.digits, self.phone_keys, self.email_keys)
 
     def add(self, piece: _Piece) -> None:
@@ -180,6 +183,7 @@ class _Columns:
         words = list(map(frozenset.union, *piece.name_words))  # tokens() of each
         each_key = chain.from_iterable(map(repeat, name_keys, map(len, words)))  # once a word
         group_into(self.names, chain.from_iterable(words), each_key)
+        self.slots += piece.slots
         self.digits += piece.digits
         self.phone_keys += map(_KEY, zip(piece.digits, slot_texts, strict=True))
         with_email = compress(zip(piece.folded, slot_texts, strict=True), piece.folded)
@@ -189,8 +193,8 @@ class _Columns:
 class Contents(NamedTuple):
     """Everything the index holds; built aside, then swapped in under the index's lock."""
 
-    entries: dict[int, Entry]
-    slot_of: dict[int, int]  # by UUID.int
+    entries: ShardedDict[Entry]  # by slot
+    slot_of: ShardedDict[int]  # by UUID.int
     names: WordPostings
     emails: SortedKeys
     phone_keys: SortedKeys
@@ -199,7 +203,7 @@ class Contents(NamedTuple):
 
     @classmethod
     def empty(cls) -> Contents:
-        return cls({}, {}, WordPostings(), SortedKeys(), SortedKeys(), {}, None)
+        return cls(_slot_table(), _id_table(), WordPostings(), SortedKeys(), SortedKeys(), {}, None)
 
     @classmethod
     def built(
@@ -209,14 +213,14 @@ class Contents(NamedTuple):
     ) -> Contents:
         rows = patients if isinstance(patients, Sequence) else list(patients)
         starts = _starts(upcoming)
-        entries: dict[int, Entry] = {}
-        slot_of: dict[int, int] = {}
+        entries: ShardedDict[Entry] = _slot_table()
+        slot_of: ShardedDict[int] = _id_table()
         by_dob: defaultdict[date, set[int]] = defaultdict(set)
         columns = _Columns()
         for first in range(0, len(rows), PIECE):
             piece = _Piece(first + 1, rows[first : first + PIECE], starts)
-            entries.update(zip(piece.slots, piece.entries, strict=True))
-            slot_of.update(zip(piece.keys, piece.slots, strict=True))
+            entries.fill(piece.slots, piece.entries)
+            slot_of.fill(piece.keys, piece.slots)
             same_days = map(by_dob.__getitem__, piece.born)
             deque(map(set.add, same_days, piece.slots), maxlen=0)  # by_dob[born].add(slot), in C
             columns.add(piece)
@@ -227,18 +231,28 @@ class Contents(NamedTuple):
             SortedKeys(columns.email_keys),
             SortedKeys(columns.phone_keys),
             dict(by_dob),
-            PhoneBlob.of_columns(list(entries), columns.digits),
+            PhoneBlob.of_columns(columns.slots, columns.digits),
         )
         columns.release()
         return built
 
     def release(self) -> None:
         """Let go of everything in pieces (no long interpreter-locked deallocation)."""
-        release_in_pieces(self.entries, self.slot_of, self.by_dob)
+        self.entries.release()
+        self.slot_of.release()
+        release_in_pieces(self.by_dob)
         for keys in (self.names, self.emails, self.phone_keys):
             keys.release()
         if self.phones is not None:
             release_in_pieces(self.phones.offsets, self.phones.slots)
+
+
+def _slot_table() -> ShardedDict[Entry]:
+    return ShardedDict.by_range()  # slots count up: iterated in slot order, as added
+
+
+def _id_table() -> ShardedDict[int]:
+    return ShardedDict.by_low_bits()  # UUID.int: random bits
 
 
 def _starts(upcoming: Mapping[UUID, Appointment | datetime]) -> dict[int, datetime | None]:
