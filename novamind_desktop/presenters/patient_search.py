@@ -60,17 +60,18 @@ def age_on(born: date, today: date) -> int:
 
 
 def row_from_hit(
-    hit: SearchHit, format_when: Callable[[datetime], str], today: date | None = None
+    hit: SearchHit, format_when: Callable[[datetime, date], str], today: date
 ) -> PatientRow:
+    """`today` in the clinic's zone, read once for all the rows of a search."""
     when = hit.next_appointment
     return PatientRow(
         patient_id=hit.patient_id,
         name=hit.full_name,
         date_of_birth=hit.date_of_birth.isoformat(),
         phone=hit.phone,
-        next_appointment=format_when(when) if when is not None else "",
+        next_appointment=format_when(when, today) if when is not None else "",
         active=hit.active,
-        age=age_on(hit.date_of_birth, today) if today else None,
+        age=age_on(hit.date_of_birth, today),
     )
 
 
@@ -232,7 +233,7 @@ class PatientDirectory:
     def search(self, query: str, limit: int = RESULT_LIMIT) -> list[PatientRow]:
         if self.index is None or not query.strip():
             return []
-        today = now(self.services).astimezone(self.tz).date()
+        today = self._today()
         hits = self.index.search(query, limit)
         return [row_from_hit(h, self.format_when, today) for h in hits]
 
@@ -241,13 +242,17 @@ class PatientDirectory:
         hit = None if self.index is None else self.index.hit(patient_id)
         if hit is None:
             return None
-        return row_from_hit(hit, self.format_when, now(self.services).astimezone(self.tz).date())
+        return row_from_hit(hit, self.format_when, self._today())
 
-    def format_when(self, moment: datetime) -> str:
+    def _today(self) -> date:
+        return now(self.services).astimezone(self.tz).date()
+
+    def format_when(self, moment: datetime, today: date | None = None) -> str:
         """ "Today 10:00", "Tomorrow 09:30", else "Mon 11 Mar 2030 14:00": at the counter the
-        question is mostly whether it is today."""
+        question is mostly whether it is today (`today` in the clinic's zone; read from the
+        clock when not given)."""
         local = moment.astimezone(self.tz)
-        days = (local.date() - now(self.services).astimezone(self.tz).date()).days
+        days = (local.date() - (today or self._today())).days
         named = {0: "Today", 1: "Tomorrow"}.get(days)
         return f"{named} {local:%H:%M}" if named else f"{local:%a %d %b %Y %H:%M}"
 

@@ -160,3 +160,28 @@ def test_phone_numbers_are_grouped_for_reading_back():
     assert phone_text("+14155550123") == "+1 415 555 0123"
     assert phone_text("02079460018") == "020 794 600 18"
     assert phone_text("12345") == "12345"  # too short to group
+
+
+class _MidnightPassing:
+    """A clock that moves a minute on at every reading, starting just before midnight."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2030, 3, 4, 23, 59, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        read, self.current = self.current, self.current + timedelta(minutes=1)
+        return read
+
+
+def test_the_rows_of_one_search_agree_on_what_today_is():
+    """Read once per search: rows made across midnight would otherwise say "Tomorrow" for
+    one patient and "Today" for another booked the same morning."""
+    ada = patient("Ada", "Zed", date(1990, 1, 2), "+4912345678")
+    bea = patient("Bea", "Zed", date(1991, 2, 3), "+4987654321")
+    services, directory, _view, _presenter = setup(ada, bea)
+    for who, hour in ((ada, 9), (bea, 10)):
+        services.appointments.next[who.id] = datetime(2030, 3, 5, hour, tzinfo=UTC)
+    directory.load()
+    services.clock = _MidnightPassing()
+    rows = directory.search("zed")
+    assert sorted(r.next_appointment for r in rows) == ["Tomorrow 09:00", "Tomorrow 10:00"]
