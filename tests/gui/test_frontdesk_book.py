@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from novamind_desktop.domain.appointments import AppointmentStatus
+from novamind_desktop.ui.frontdesk.book_geometry import HEADER_HEIGHT
 from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from tests.gui.frontdesk_clinic import (
     build_clinic,
@@ -243,3 +244,32 @@ def test_drag_the_lower_edge_to_make_it_longer(qtbot, clinic, task_runner):
     stored = clinic.stored(muller.id)
     assert stored.end - stored.start == timedelta(hours=1)
     assert stored.status is AppointmentStatus.SCHEDULED
+
+
+def test_today_opens_at_the_time_of_day_and_the_today_button_returns_to_it(
+    qtbot, clinic, task_runner
+):
+    """At 12:20 the desk wants midday and the afternoon: now in view with the last hour above
+    it, not 07:30 with now near the fold. Back from another day, Today does the same."""
+    clinic.clock.current = datetime(2030, 3, 4, 12, 20, tzinfo=UTC)  # London is on UTC
+    now_minute = 12 * 60 + 20
+    book = open_book(qtbot, clinic, task_runner)
+    settle(qtbot, book)
+
+    def shown() -> tuple[float, float]:
+        geo = book.canvas.geometry_now()
+        viewport = book.canvas.viewport().height()
+        return geo.minute_at(HEADER_HEIGHT), geo.minute_at(viewport)
+
+    top, bottom = shown()  # as far down as the grid goes, in a window this tall
+    assert 9 * 60 < top <= now_minute - 60 and bottom > now_minute + 60
+    book.window().resize(1024, 560)
+    qtbot.waitUntil(lambda: shown()[1] - shown()[0] < 6 * 60)
+    book.canvas.verticalScrollBar().setValue(0)
+    book.presenter.step(1)  # Tuesday: the grid stays where the person left it
+    settle(qtbot, book)
+    assert shown()[0] < 9 * 60
+    book.toolbar.today_requested.emit()  # the Today button
+    settle(qtbot, book)
+    assert book.presenter.day == clinic.clock.now().date()
+    assert shown()[0] == pytest.approx(now_minute - 60, abs=2)

@@ -63,6 +63,7 @@ class AppointmentBookPage(QWidget):
         self.toolbar = BookToolbar(self.presenter, self)
         self.toolbar.new_booking.connect(self.new_booking)
         self.toolbar.day_sheet.connect(self.open_day_sheet)
+        self.toolbar.today_requested.connect(self.go_to_today)
         layout.addWidget(self.toolbar)
         self.canvas = BookCanvas(self)
         self.canvas.can_book = self.presenter.can_book
@@ -85,7 +86,11 @@ class AppointmentBookPage(QWidget):
         layout.addWidget(self.hint)
         QShortcut(QKeySequence("Alt+Left"), self, activated=lambda: self.presenter.step(-1))
         QShortcut(QKeySequence("Alt+Right"), self, activated=lambda: self.presenter.step(1))
-        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.presenter.today)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_to_today)
+
+    def go_to_today(self) -> None:
+        self._scrolled = False  # the day it loads opens at the time of day, as at start
+        self.presenter.today()
 
     # -- refresh -------------------------------------------------------------------------
 
@@ -135,7 +140,15 @@ class AppointmentBookPage(QWidget):
         self.canvas.set_layout(layout)
         if not self._scrolled and layout.columns:
             self._scrolled = True
-            self.canvas.scroll_to_minute(max(layout.first_minute, 7 * 60 + 30))
+            self.canvas.scroll_to_minute(self._opening_minute(layout))
+
+    def _opening_minute(self, layout: BookLayout) -> int:
+        """Where the grid opens: with today shown, an hour before now (at 15:20 the desk
+        wants the afternoon, not 08:00 with now below the fold); else the working morning."""
+        now_minute = self.canvas.now_minute
+        if now_minute is not None and any(c.day == self.canvas.today for c in layout.columns):
+            return max(layout.first_minute, now_minute - 60)
+        return max(layout.first_minute, 7 * 60 + 30)
 
     def show_error(self, message: str) -> None:
         # Not over the lock screen: the message may name a patient.

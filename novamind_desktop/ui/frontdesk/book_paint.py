@@ -58,12 +58,16 @@ def paint_book(painter: QPainter, geo: Geometry, state: PaintState) -> None:
     painter.fillRect(QRectF(0, 0, geo.width, geo.height), QColor("white"))
     _paint_closed_hours(painter, geo, state)
     _paint_hour_lines(painter, geo)
+    # The line for now goes under the appointments: drawn over one, it ran through the
+    # patient's name like a strike-through, which reads as cancelled. Its dot at each
+    # column's edge goes on top, so the time stays visible in a column booked solid.
+    _paint_now(painter, geo, state, line=True)
     for block in geo.layout.blocks:
         if block.appointment_id != state.hidden:
             paint_block(painter, geo, block, block.appointment_id == state.selected)
     if state.ghost is not None:
         _paint_ghost(painter, geo, state.ghost)
-    _paint_now(painter, geo, state)
+    _paint_now(painter, geo, state, line=False)
     _paint_header(painter, geo, state)
     _paint_gutter(painter, geo)
 
@@ -122,7 +126,8 @@ def _paint_gutter(painter: QPainter, geo: Geometry) -> None:
         painter.drawText(rect, flags, minute_text(minute))
 
 
-def _paint_now(painter: QPainter, geo: Geometry, state: PaintState) -> None:
+def _paint_now(painter: QPainter, geo: Geometry, state: PaintState, line: bool) -> None:
+    """Today's columns: the line across (`line`), else the dot at the left edge."""
     if state.now_minute is None or state.today is None:
         return
     for n, column in enumerate(geo.layout.columns):
@@ -131,11 +136,15 @@ def _paint_now(painter: QPainter, geo: Geometry, state: PaintState) -> None:
         y = geo.minute_y(state.now_minute)
         if y < HEADER_HEIGHT:
             continue
-        painter.setPen(QPen(NOW_LINE, 1.5))
         x = geo.column_x(n)
-        painter.drawLine(QPointF(x, y), QPointF(x + geo.column_width, y))
-        painter.setBrush(NOW_LINE)
-        painter.drawEllipse(QPointF(x + 2, y), 3, 3)
+        if line:
+            painter.setPen(QPen(NOW_LINE, 1.5))
+            painter.drawLine(QPointF(x, y), QPointF(x + geo.column_width, y))
+        else:
+            painter.setPen(QPen(NOW_LINE, 1))
+            painter.setBrush(NOW_LINE)
+            painter.drawEllipse(QPointF(x + 2, y), 3, 3)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def _tint(colour: QColor, white: float) -> QColor:

@@ -38,6 +38,7 @@ class BookToolbar(QWidget):
 
     new_booking = Signal()
     day_sheet = Signal()
+    today_requested = Signal()  # the page goes to today and scrolls to now
 
     def __init__(self, presenter: AppointmentBookPresenter, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,7 +58,7 @@ class BookToolbar(QWidget):
         box, row = _row()
         for text, tip, slot in (
             ("◀", "Previous day or week (Alt+Left)", lambda: self.presenter.step(-1)),
-            ("Today", "Go to today (Ctrl+T)", self.presenter.today),
+            ("Today", "Go to today (Ctrl+T)", self.today_requested.emit),
             ("▶", "Next day or week (Alt+Right)", lambda: self.presenter.step(1)),
         ):
             button = QToolButton()
