@@ -86,6 +86,33 @@ class BookBusy(DomainError):
         )
 
 
+class StorageUnavailable(DomainError):
+    """The database could not be used: the connection to it was lost (or never made), or
+    it stayed busy. `saving`: the connection went while a change was being committed, so
+    whether it was stored is not known. The sentence names no record and no data."""
+
+    def __init__(self, kind: str, saving: bool = False, where: str = ""):
+        self.kind = kind  # "lost" or "busy"
+        self.saving = saving
+        if kind == "busy":
+            text = (
+                "The database stayed busy (another workstation or program was writing to "
+                "it), so this was not done. Please try again in a moment."
+            )
+        elif saving:
+            text = (
+                "The connection to the database was lost while saving, so it is not known "
+                "whether the change was stored. Reload to check before trying again."
+            )
+        else:
+            text = (
+                "The connection to the database was lost, so this was not done. "
+                f"{where or 'Check that the database can be reached'}, then try again; the "
+                "app reconnects by itself."
+            )
+        super().__init__(text)
+
+
 class InvalidTransition(DomainError):
     def __init__(self, current: str, target: str):
         super().__init__(f"An appointment that is {current} cannot become {target}.")

@@ -30,6 +30,7 @@ from novamind_desktop.infrastructure.repositories.opening_hours import SqlOpenin
 from novamind_desktop.infrastructure.repositories.patients import SqlPatientRepository
 from novamind_desktop.infrastructure.repositories.twins import SqlTwinRepository
 from novamind_desktop.infrastructure.repositories.users import SqlUserRepository
+from novamind_desktop.infrastructure.storage_errors import storage_failure
 from novamind_desktop.services.ports import (
     AppointmentRepository,
     AppointmentTypeRepository,
@@ -87,6 +88,7 @@ class SqlAlchemyUnitOfWork:
         self.actor = actor
         self.reading = reading
         self._session: Session | None = None
+        self._committing = False  # a commit began and did not finish
 
     def __enter__(self) -> Self:
         session = self._session_factory()
@@ -120,8 +122,20 @@ class SqlAlchemyUnitOfWork:
             # bookkeeping to every lookup.
             if not self.reading:
                 session.rollback()
+        except Exception:
+            if exc is None:
+                raise
+            # A connection that was lost fails its rollback too; the first failure is the
+            # one to report.
         finally:
             session.close()
+        if exc is not None:
+            # The commit of a reader only writes its own audit events: for the person it is
+            # a lookup that failed, not a change of theirs that may or may not be stored.
+            saving = self._committing and not self.reading
+            failure = storage_failure(exc, session.get_bind().dialect.name, saving)
+            if failure is not None:
+                raise failure from exc
 
     @property
     def session(self) -> Session:
@@ -132,8 +146,10 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         session = self.session
+        self._committing = True
         if not self.reading:
             session.commit()
+            self._committing = False
             return
         # A reading unit of work has no transaction of its own to end: its audit events
         # bring theirs (repositories.audit), so SQLAlchemy's commit (events, bookkeeping,
@@ -141,6 +157,7 @@ class SqlAlchemyUnitOfWork:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("a reading unit of work may write only its audit events")
         self._audit_log.write_pending()
+        self._committing = False
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Engine, select, text
+import psycopg2
+from sqlalchemy import Engine, make_url, select, text
 
 from novamind_desktop.domain.appointments import Appointment, AppointmentStatus
 from novamind_desktop.domain.patients import Patient, PatientDetails
@@ -114,3 +116,18 @@ def colliding_dates(cipher: FieldCipher) -> tuple[date, date]:
             return seen[bucket], day
         seen[bucket] = day
         day += timedelta(days=1)
+
+
+def drop_connections(url: str) -> None:
+    """What a server restart or a network cut does to the app's pooled connections to the
+    PostgreSQL database at `url`: every other session's backend ended, its socket closed."""
+    parts = make_url(url)
+    with closing(psycopg2.connect(host=parts.host, port=parts.port, user=parts.username,
+                                  dbname=parts.database)) as admin:  # fmt: skip
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+    time.sleep(0.2)

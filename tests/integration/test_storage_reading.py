@@ -5,16 +5,13 @@ connection usable."""
 
 from __future__ import annotations
 
-import time
-from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-import psycopg2
 import pytest
-from sqlalchemy import func, make_url, select
-from storage_samples import new_patient
+from sqlalchemy import func, select
+from storage_samples import drop_connections, new_patient
 
 from novamind_desktop.domain.audit import AuditAction, AuditEvent
 from novamind_desktop.domain.users import Actor, Role
@@ -141,16 +138,7 @@ def test_a_lookup_after_the_server_dropped_the_connection_gets_a_new_one(
     migrated_db.engine.dispose()  # one pooled connection from here on
     with migrated_db(DESK, reading=True) as uow:
         assert [p.id for p in uow.patients.find_by_date_of_birth(born)] == [ada.id]
-    url = make_url(migrated_db.url)
-    with closing(psycopg2.connect(host=url.host, port=url.port, user=url.username,
-                                  dbname=url.database)) as admin:  # fmt: skip
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            time.sleep(0.2)  # the backend is gone, its socket closed
+    drop_connections(migrated_db.url)
     outcomes: list[object] = []
     for _ in range(3):
         try:

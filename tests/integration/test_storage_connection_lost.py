@@ -1,0 +1,150 @@
+"""A database the app cannot use at the moment: the server dropped the connection (a restart,
+the network), the server is not there, a SQLite file stays locked or cannot be opened. Each
+is told as StorageUnavailable, a sentence that says what happened and what to do (not
+"Something went wrong"), with nothing of the patient in it or in the logs; and the app carries
+on once the database is back."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import make_url
+from storage_samples import drop_connections, new_patient
+
+from novamind_desktop.domain.errors import StorageUnavailable
+from novamind_desktop.domain.users import Actor, Role
+from novamind_desktop.infrastructure import database
+from novamind_desktop.infrastructure.database import make_engine
+from novamind_desktop.infrastructure.unit_of_work import make_uow_factory
+
+pytestmark = pytest.mark.usefixtures("storage_logs_hold_no_phi")
+
+DESK = Actor(uuid4(), "frontdesk.ines", Role.FRONTDESK)
+PG = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+
+
+def _stored(migrated_db):
+    with migrated_db(DESK) as uow:
+        patient = uow.patients.add(new_patient(email=f"{uuid4().hex[:10]}@example.org"))
+        uow.commit()
+    return patient
+
+
+@PG
+@pytest.mark.postgres
+@pytest.mark.parametrize("reading", [True, False], ids=["lookup", "read and write"])
+def test_a_dropped_connection_is_told_plainly_and_the_next_try_works(migrated_db, reading) -> None:
+    ada = _stored(migrated_db)
+    migrated_db.engine.dispose()
+    with migrated_db(DESK, reading=reading) as uow:
+        assert uow.patients.get(ada.id) == ada  # a pooled connection from here on
+    drop_connections(migrated_db.url)
+    with pytest.raises(StorageUnavailable) as refused, migrated_db(DESK, reading=reading) as uow:
+        uow.patients.get(ada.id)
+    sentence = str(refused.value)
+    assert refused.value.kind == "lost" and not refused.value.saving
+    assert sentence.startswith("The connection to the database was lost, so this was not done.")
+    assert "database server is running" in sentence
+    with migrated_db(DESK, reading=reading) as uow:
+        assert uow.patients.get(ada.id) == ada
+
+
+@PG
+@pytest.mark.postgres
+def test_a_connection_lost_while_saving_says_the_change_may_not_be_stored(migrated_db) -> None:
+    """Lost during the commit, the change may or may not have reached the server: the
+    person is told to check, not that nothing was saved. (Here it was not stored.)"""
+    ada = _stored(migrated_db)
+    migrated_db.engine.dispose()
+    newcomer = new_patient(email="newcomer@example.org")
+    with pytest.raises(StorageUnavailable) as refused, migrated_db(DESK) as uow:
+        assert uow.patients.get(ada.id) == ada
+        uow.patients.add(newcomer)  # sent; the COMMIT (and its audit events) to come
+        drop_connections(migrated_db.url)
+        uow.commit()
+    assert refused.value.saving
+    assert "not known whether the change was stored. Reload to check" in str(refused.value)
+    with migrated_db(DESK) as uow:
+        assert uow.patients.get(newcomer.id) is None
+
+
+@PG
+@pytest.mark.postgres
+def test_a_server_that_is_not_there_is_told_plainly(migrated_db, cipher, clock) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = make_url(migrated_db.url).set(port=port)
+    engine = make_engine(url)
+    try:
+        with (
+            pytest.raises(StorageUnavailable, match="connection to the database was lost"),
+            make_uow_factory(engine, cipher, clock)(DESK, reading=True) as uow,
+        ):
+            uow.patients.find_by_email("ada@example.org")
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_file_locked_too_long_is_told_as_busy(tmp_path, cipher, clock, monkeypatch):
+    from novamind_desktop.infrastructure import migrations
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    migrations.upgrade(url)
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = make_engine(url)
+    other = sqlite3.connect(tmp_path / "clinic.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        with (
+            pytest.raises(StorageUnavailable) as refused,
+            make_uow_factory(engine, cipher, clock)(DESK) as uow,
+        ):
+            uow.patients.add(new_patient())
+            uow.commit()
+        assert refused.value.kind == "busy"
+        assert str(refused.value).startswith("The database stayed busy")
+        other.execute("ROLLBACK")
+        with make_uow_factory(engine, cipher, clock)(DESK) as uow:
+            uow.patients.add(new_patient(email="after@example.org"))
+            uow.commit()
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_a_sqlite_file_whose_folder_went_away_names_the_folder(tmp_path, cipher, clock):
+    """A network share unmounted under a running app: told, and fine once it is back."""
+    from novamind_desktop.infrastructure import migrations
+
+    share = tmp_path / "share"
+    share.mkdir()
+    url = f"sqlite:///{share / 'clinic.sqlite3'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    uow_factory = make_uow_factory(engine, cipher, clock)
+    try:
+        share.rename(tmp_path / "unmounted")
+        engine.dispose()  # the next unit of work opens the file again
+        with (
+            pytest.raises(StorageUnavailable, match="folder holding the database file"),
+            uow_factory(DESK, reading=True) as uow,
+        ):
+            uow.patients.find_by_email("ada@example.org")
+        (tmp_path / "unmounted").rename(share)
+        with uow_factory(DESK, reading=True) as uow:
+            assert uow.patients.find_by_email("ada@example.org") is None
+    finally:
+        engine.dispose()
+
+
+def test_other_failures_keep_their_own_errors(migrated_db) -> None:
+    """A refused duplicate email (a constraint, not the database's state) is not this."""
+    ada = _stored(migrated_db)
+    with pytest.raises(Exception) as refused, migrated_db(DESK) as uow:
+        uow.patients.add(new_patient(email=ada.details.email))
+        uow.commit()
+    assert not isinstance(refused.value, StorageUnavailable)
