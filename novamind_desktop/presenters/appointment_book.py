@@ -13,7 +13,7 @@ from novamind_desktop.domain.appointments import (
     AppointmentType,
     next_statuses,
 )
-from novamind_desktop.domain.errors import SlotTaken, StaleRecord
+from novamind_desktop.domain.errors import SlotTaken, StaleRecord, StorageUnavailable
 from novamind_desktop.domain.users import Actor, Permission, User, may
 from novamind_desktop.presenters.book_layout import (
     EMPTY_LAYOUT,
@@ -115,6 +115,7 @@ class AppointmentBookPresenter:
         self._loading = False
         self._reload_again = False
         self._again_is_refresh = False
+        self._polls_failing = False  # the timer's loads fail (the database is away)
         self.paused = False  # the screen is locked: nothing is fetched or drawn
         self._after_pause: list[Callable[[], None]] = []
         # (start, end, clinicians) of the last load that was audited: what the person opened.
@@ -211,13 +212,16 @@ class AppointmentBookPresenter:
             self._loaded(columns, slots)
 
         self._loading = True
-        self.runner.submit(job, loaded, self._load_failed, label="")
+        self.runner.submit(job, loaded, self._poll_failed if refresh else self._load_failed)
 
     def _loaded(self, columns: list[BookColumn], slots: list[Any]) -> None:
         self._loading = False
         if self.paused:  # locked meanwhile: not drawn; resume() fetches again
             self._reload_again = False
             return
+        if self._polls_failing:
+            self._polls_failing = False
+            self.view.show_status("The appointment book is up to date again.")
         layout = build_layout(columns, slots, self.tz, show_cancelled=self.show_cancelled)
         if self.mode == "week":
             layout = drop_empty_weekend(layout)
@@ -231,6 +235,20 @@ class AppointmentBookPresenter:
         self._loading = False
         self._reload_again = False
         self.view.show_error(describe(exc, "Loading the appointment book"))
+
+    def _poll_failed(self, exc: Exception) -> None:
+        """The timer's refresh failed (the server or the network is away, most likely). Not
+        a dialog: one every 15 seconds would pile up while it lasts. The status bar says so
+        at each failed tick, and the next tick tries again."""
+        self._loading = False
+        self._reload_again = False
+        self._polls_failing = True
+        if isinstance(exc, StorageUnavailable):
+            problem = "The database cannot be reached: the book shown may be out of date."
+        else:
+            describe(exc, "Refreshing the appointment book")  # logs what it was, no PHI
+            problem = "The appointment book could not be refreshed."
+        self.view.show_status(f"{problem} Trying again every 15 seconds.")
 
     def _failed(self, exc: Exception) -> None:
         self.view.show_error(describe(exc, "An appointment book job"))

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.domain.patients import Patient
 from novamind_desktop.domain.users import Actor
 from novamind_desktop.presenters.frontdesk_errors import clinic_zone, describe, now
@@ -90,6 +91,7 @@ class PatientDirectory:
         self.index: PatientSearchIndex | None = None
         self.loading = False
         self.error = ""
+        self.stale = ""  # why the index may be missing other desks' changes (polls failing)
         self._since: datetime | None = None
         self._polling = False
         self._upcoming: NextMap = {}
@@ -216,13 +218,25 @@ class PatientDirectory:
             self.index.set_next_appointment(pid, when)
         for patient in changed:
             self.index.upsert(patient)
-        if changed or moved:
+        was_stale, self.stale = self.stale, ""
+        if changed or moved or was_stale:
             self._changed()
 
     def _poll_failed(self, exc: Exception) -> None:
-        # A missed poll is retried at the next tick; the user keeps searching the old index.
+        # A missed poll is retried at the next tick; the user keeps searching the old index,
+        # and is told that other desks' changes may be missing from it meanwhile.
         self._polling = False
         log.warning("Refreshing the patient list failed: %s", type(exc).__name__)
+        if isinstance(exc, StorageUnavailable):
+            stale = "The database cannot be reached, so changes made at other desks may be "
+        else:
+            stale = (
+                "The patient list could not be refreshed, so changes made at other desks may be "
+            )
+        stale += "missing. Trying again every 15 seconds."
+        if stale != self.stale:
+            self.stale = stale
+            self._changed()
 
     def patient_saved(self, patient: Patient) -> None:
         """A save on this workstation: visible in searches at once, no poll needed."""
@@ -279,6 +293,11 @@ class PatientSearchPresenter:
         self.view.show_results(self.rows, self.summary())
 
     def summary(self) -> str:
+        """What the line under the box says, and why the list may be out of date if it may."""
+        said, stale = self._said(), self.directory.stale
+        return f"{said} {stale}" if stale and self.directory.ready else said
+
+    def _said(self) -> str:
         d = self.directory
         if d.error:
             return d.error

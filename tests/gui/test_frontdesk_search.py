@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from novamind_desktop.domain.appointments import AppointmentStatus
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.domain.users import Actor, Role
 from novamind_desktop.services.patients import PatientService
 from novamind_desktop.ui.frontdesk.book_page import BOOK_KEY
@@ -212,3 +213,26 @@ def test_front_desk_pages_and_a_clinicians_pages(qtbot, tmp_path, task_runner):
     admin_pages = frontdesk_pages(page_context(clinic, task_runner, third, admin))
     assert [p.title for p in admin_pages] == ["Appointment book", "Patients", "Digital twins"]
     assert admin.role is Role.ADMIN
+
+
+def test_with_the_database_away_the_results_stay_and_the_line_says_why(
+    qtbot, desk, screenshot, monkeypatch
+):
+    _clinic, window, search = desk
+    window.show_page("patients")
+    type_query(qtbot, search, "mull")
+    width = window.minimumSizeHint().width()
+
+    def away(actor, since):
+        raise StorageUnavailable("lost", where="Check the network connection")
+
+    monkeypatch.setattr(search.frontdesk.directory.services.patients, "changed_since", away)
+    search.frontdesk.directory.poll()
+    qtbot.waitUntil(lambda: "cannot be reached" in search.summary.text())
+    assert names(search) == ["Jürgen Müller"]
+    assert search.summary.text().startswith("1 patient found. The database cannot be reached")
+    assert window.minimumSizeHint().width() <= width  # the long line wraps
+    screenshot(window, "frontdesk_search_database_away")
+    monkeypatch.undo()
+    search.frontdesk.directory.poll()
+    qtbot.waitUntil(lambda: search.summary.text() == "1 patient found.")

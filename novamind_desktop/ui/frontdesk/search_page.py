@@ -52,6 +52,12 @@ def prefill_from_query(text: str) -> dict[str, str]:
     return {"last_name": words[0]} if words else {}
 
 
+_SUMMARY_STYLE = {
+    False: "color:#555;padding:2px 0;",
+    True: "color:#8a4b00;background:#fff4e0;border-radius:3px;padding:2px 4px;",
+}
+
+
 class PatientSearchPage(QWidget):
     def __init__(self, frontdesk: FrontDesk, parent: QWidget | None = None):
         super().__init__(parent)
@@ -95,7 +101,8 @@ class PatientSearchPage(QWidget):
         layout.addLayout(top)
         self.summary = QLabel()
         self.summary.setObjectName("searchSummary")
-        self.summary.setStyleSheet("color:#555;padding:2px 0;")
+        self.summary.setWordWrap(True)  # a long note (the database away) wraps, never widens
+        self.summary.setStyleSheet(_SUMMARY_STYLE[False])
         layout.addWidget(self.summary)
         self.table = QTableView()
         self.table.setObjectName("patientResults")
@@ -161,6 +168,9 @@ class PatientSearchPage(QWidget):
         selected = self.model.row_at(self._current_row()) if self.model.rowCount() else None
         self.model.set_rows(rows)
         self.summary.setText(summary)
+        # Amber while the list may be out of date (the database cannot be reached): the
+        # usual grey line is easy to read past.
+        self.summary.setStyleSheet(_SUMMARY_STYLE[bool(self.frontdesk.directory.stale)])
         if rows:
             keep = next(
                 (n for n, r in enumerate(rows) if selected and r.patient_id == selected.patient_id),

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
 from novamind_desktop.presenters.book_layout import at_minute
@@ -227,3 +228,43 @@ def test_an_index_built_while_locked_is_built_again_afterwards(services, frontde
     found.resume()
     runner.run_all()
     assert found.ready
+
+
+class _AwayThenBack:
+    """The appointment service while the database is away (`away`), then as it was."""
+
+    def __init__(self, appointments):
+        self._appointments, self.away = appointments, True
+
+    def __getattr__(self, name):
+        return getattr(self._appointments, name)
+
+    def schedule(self, *args, **kwargs):
+        if self.away:
+            raise StorageUnavailable("lost", where="Check the network connection")
+        return self._appointments.schedule(*args, **kwargs)
+
+
+def test_while_the_database_is_away_polls_say_so_in_the_status_bar_not_in_dialogs(
+    services, frontdesk, booked
+):
+    """A dialog at every 15-second tick would pile up while the server is away; the status
+    bar says it instead, and says so again when the book is current once more."""
+    presenter, view = open_book(services, frontdesk)
+    shown = len(view.said("show_layout"))
+    services.appointments = _AwayThenBack(services.appointments)
+    for _ in range(3):
+        presenter.reload(refresh=True)
+    assert view.said("show_error") == []
+    assert [args[0] for args in view.said("show_status")] == [
+        "The database cannot be reached: the book shown may be out of date. "
+        "Trying again every 15 seconds."
+    ] * 3
+    assert len(view.said("show_layout")) == shown  # what was shown stays
+    services.appointments.away = False
+    presenter.reload(refresh=True)
+    assert view.last("show_status") == "The appointment book is up to date again."
+    assert len(view.said("show_layout")) == shown + 1
+    services.appointments.away = True
+    presenter.step(1)  # the person asked for another day: that failure is a dialog
+    assert "connection to the database was lost" in view.last("show_error")

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.domain.patients import Patient, PatientDetails
 from novamind_desktop.domain.users import Actor, Role
 from novamind_desktop.presenters.patient_search import PatientDirectory, PatientSearchPresenter
@@ -185,3 +186,27 @@ def test_the_rows_of_one_search_agree_on_what_today_is():
     services.clock = _MidnightPassing()
     rows = directory.search("zed")
     assert sorted(r.next_appointment for r in rows) == ["Tomorrow 09:00", "Tomorrow 10:00"]
+
+
+def test_while_polls_fail_the_summary_says_the_list_may_be_missing_changes():
+    services, directory, view, presenter = setup(MULLER, OBRIEN)
+    directory.load()
+    presenter.search("mull")
+    assert view.last("show_results")[1] == "1 patient found."
+
+    def away(actor, since):
+        raise StorageUnavailable("lost")
+
+    services.patients.changed_since = away
+    services.clock.advance(seconds=15)
+    directory.poll()
+    rows, summary = view.last("show_results")  # redrawn at once, the results kept
+    assert [r.name for r in rows] == ["Jürgen Müller"]
+    assert summary == (
+        "1 patient found. The database cannot be reached, so changes made at other desks may "
+        "be missing. Trying again every 15 seconds."
+    )
+    del services.patients.changed_since  # the database is back
+    services.clock.advance(seconds=15)
+    directory.poll()
+    assert view.last("show_results")[1] == "1 patient found."
