@@ -62,15 +62,25 @@ def import_file(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         assert imports is not None
         run = imports.import_patients if args.kind == "patients" else imports.import_appointments
         report: ImportReport = run(actor, good)
+    stopped = report.stopped
     refused = sorted([*report.refused, *ragged], key=lambda r: r.line)
     for row in refused:
         say(f"{path.name} {position} {row.line}: {row.reason}")
+    if stopped is not None:
+        say(
+            f"{path.name} {position} {stopped.line} and after: not imported. {stopped.reason} "
+            "Import the file again once the database can be used: what is stored by then is "
+            "recognised as already present."
+        )
     summary = (
         f"{args.kind.capitalize()}: {report.accepted} imported, "
-        f"{report.already_present} already present, {len(refused)} refused."
+        f"{report.already_present} already present, {len(refused)} refused"
+        + (f", stopped at {position} {stopped.line}." if stopped is not None else ".")
     )
     say(summary)
-    return EXIT_ROWS_REFUSED if refused else EXIT_OK
+    if report.nothing_done:
+        return EXIT_NOTHING_DONE
+    return EXIT_ROWS_REFUSED if refused or stopped is not None else EXIT_OK
 
 
 # --- export --------------------------------------------------------------------------------

@@ -27,7 +27,12 @@ from novamind_desktop.domain.appointments import (
     validate_times,
 )
 from novamind_desktop.domain.audit import AuditAction
-from novamind_desktop.domain.errors import DomainError, FieldError, ValidationFailed
+from novamind_desktop.domain.errors import (
+    DomainError,
+    FieldError,
+    StorageUnavailable,
+    ValidationFailed,
+)
 from novamind_desktop.domain.patients import Patient, normalise_email
 from novamind_desktop.domain.users import Actor, Role, User
 from novamind_desktop.services import appointment_rules as rules
@@ -126,7 +131,7 @@ class AppointmentImport(ChunkedImport[list[Row]]):
             try:
                 stored = self._book(uow, directory, wanted)
             except DomainError as refused:
-                outcomes.append(RefusedRow(line, str(refused)))
+                outcomes.append(RefusedRow.of(line, refused))
                 continue
             if stored is not None:
                 booked.append((line, stored))
@@ -143,7 +148,7 @@ class AppointmentImport(ChunkedImport[list[Row]]):
                 self._audit(uow, stored, line)
                 uow.commit()
         except DomainError as refused:
-            return RefusedRow(line, str(refused))
+            return RefusedRow.of(line, refused)
         return Outcome.ACCEPTED
 
     def _book(
@@ -230,7 +235,9 @@ class _Directory:
             if isinstance(wanted, _WantedAppointment) and wanted.status in BLOCKING_STATUSES:
                 try:
                     found.append(self.clinician_id(wanted.clinician_username))
-                except DomainError:
+                except StorageUnavailable:
+                    raise
+                except DomainError:  # unknown: the row is refused for it
                     continue
         return found
 
@@ -244,7 +251,7 @@ def _parsed(line: int, row: Mapping[str, str]) -> _WantedAppointment | RefusedRo
     try:
         return _parse_appointment(row)
     except DomainError as refused:
-        return RefusedRow(line, str(refused))
+        return RefusedRow.of(line, refused)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class PatientImport(ChunkedImport[list[_Valid | RefusedRow]]):
         try:
             return _Valid(line, _details(row, self._today))
         except DomainError as refused:
-            return RefusedRow(line, str(refused))
+            return RefusedRow.of(line, refused)
 
     def _together(self, checked: list[_Valid | RefusedRow]) -> list[RowOutcome]:
         outcomes: list[RowOutcome] = []
@@ -89,7 +89,7 @@ class PatientImport(ChunkedImport[list[_Valid | RefusedRow]]):
                 try:
                     stored = known.holds(row.details)
                 except DomainError as refused:
-                    outcomes.append(RefusedRow(row.line, str(refused)))
+                    outcomes.append(RefusedRow.of(row.line, refused))
                     continue
                 if not stored:
                     known.remember(row.details)
@@ -113,7 +113,7 @@ class PatientImport(ChunkedImport[list[_Valid | RefusedRow]]):
                 self._audit(uow, patient.id, line)
                 uow.commit()
         except DomainError as refused:
-            return RefusedRow(line, str(refused))
+            return RefusedRow.of(line, refused)
         return Outcome.ACCEPTED
 
     def _audit(self, uow: UnitOfWork, patient_id: UUID, line: int) -> None:

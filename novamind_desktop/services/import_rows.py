@@ -13,7 +13,12 @@ from itertools import islice
 from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from novamind_desktop.domain.errors import FieldError, ValidationFailed
+from novamind_desktop.domain.errors import (
+    DomainError,
+    FieldError,
+    StorageUnavailable,
+    ValidationFailed,
+)
 
 Row = tuple[int, Mapping[str, str]]  # (line number in the file, column -> text)
 Rows = Iterable[Row]
@@ -26,17 +31,43 @@ class RefusedRow:
     line: int
     reason: str
 
+    @classmethod
+    def of(cls, line: int, refused: DomainError) -> RefusedRow:
+        """The row refused for `refused`. A database that cannot be used is not the row's
+        fault, and would refuse every row after it too: that stops the import instead
+        (ChunkedImport.run), rather than a refusal per row, each waiting on the network."""
+        if isinstance(refused, StorageUnavailable):
+            raise refused
+        return cls(line, str(refused))
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The import stopped at `line` (the first row of the chunk that could not be written):
+    nothing from there on was imported, for `reason`."""
+
+    line: int
+    reason: str
+
 
 @dataclass
 class ImportReport:
     accepted: int = 0
     already_present: int = 0
     refused: list[RefusedRow] = field(default_factory=list)
+    stopped: Stopped | None = None
 
     @property
     def exit_status(self) -> int:
         """The command line's: 0 when every row was accepted (or already there), 1 otherwise."""
-        return 1 if self.refused else 0
+        return 1 if self.refused or self.stopped else 0
+
+    @property
+    def nothing_done(self) -> bool:
+        """Stopped before anything was stored or refused."""
+        return self.stopped is not None and not (
+            self.accepted or self.already_present or self.refused
+        )
 
     def add(self, outcomes: Iterable[Outcome | RefusedRow]) -> None:
         for outcome in outcomes:
@@ -72,15 +103,26 @@ class ChunkedImport(ABC, Generic[Checked]):
     _log: ClassVar[logging.Logger]
 
     def run(self, rows: Rows, chunk_rows: int | None = None) -> ImportReport:
+        """Every chunk, until the database cannot be used (StorageUnavailable): then the
+        report says where it stopped, and what came before stays imported. Importing the file
+        again later adds the rest (what is stored is recognised as already present)."""
         report = ImportReport()
         for chunk in chunks(rows, self.CHUNK_ROWS if chunk_rows is None else chunk_rows):
-            report.add(self._chunk(chunk))
+            try:
+                report.add(self._chunk(chunk))
+            except StorageUnavailable as lost:
+                report.stopped = Stopped(chunk[0][0], str(lost))
+                self._log.warning("%s stopped at line %d: %s.", self.KIND, chunk[0][0],
+                                  "the database cannot be used")  # fmt: skip
+                break
         return report
 
     def _chunk(self, chunk: list[Row]) -> list[RowOutcome]:
         checked = self._check_chunk(chunk)
         try:
             return self._together(checked)
+        except StorageUnavailable:
+            raise  # no row would fare better on its own
         except Exception as failure:  # whatever it was, each row gets a unit of work of its own
             self._log.warning(
                 "%s: lines %d-%d failed together (%s); importing them one by one.",

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.services.import_appointments import AppointmentImport
 from novamind_desktop.services.import_patients import PatientImport
 from novamind_desktop.services.import_rows import ImportReport
@@ -16,6 +17,7 @@ from novamind_desktop.services.imports import ImportService
 
 from .conftest import CLINIC_TZ
 from .fakes import FakeDatabase, FakeUnitOfWork, FakeUnitOfWorkFactory
+from .fakes.appointments import FakeAppointmentRepository
 
 PATIENTS = [
     (2, {"first_name": "Siobhán", "last_name": "O'Brien", "date_of_birth": "1975-12-25",
@@ -148,3 +150,26 @@ def test_chunks_give_every_row_the_outcome_of_a_unit_of_work_of_its_own(
         )
         outcomes.append((report, booked, audited_lines(work)))
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_database_gone_away_mid_chunk_stops_the_import_not_the_row(
+    service, db, frontdesk, uow_factory, monkeypatch
+):
+    """A row's booking that fails because the database cannot be reached is not refused
+    (it would be for every row after it too): the import stops at its chunk, and no row is
+    tried again on its own."""
+    real, calls = FakeAppointmentRepository.in_range, []
+
+    def in_range(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise StorageUnavailable("lost")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(FakeAppointmentRepository, "in_range", in_range)
+    before = len(uow_factory.opened)
+    report = service.import_appointments(frontdesk, numbered(visit(9), visit(10), visit(11)))
+    assert (report.accepted, report.refused) == (0, [])
+    assert report.stopped is not None and report.stopped.line == 2 and report.nothing_done
+    assert len(uow_factory.opened) - before == 1  # the chunk, nothing row by row
+    assert db.appointments == {}

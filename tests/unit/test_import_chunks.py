@@ -10,8 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from novamind_desktop.domain.audit import AuditAction
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.services.import_patients import PatientImport
-from novamind_desktop.services.import_rows import ImportReport, Outcome, RefusedRow, new_ids
+from novamind_desktop.services.import_rows import (
+    ImportReport,
+    Outcome,
+    RefusedRow,
+    Stopped,
+    new_ids,
+)
 from novamind_desktop.services.imports import ImportService
 
 from .conftest import CLINIC_TZ
@@ -255,3 +262,43 @@ def test_new_ids_are_random_version_4_uuids():
     ids = new_ids(3) + new_ids(3)
     assert len(set(ids)) == 6
     assert {(i.version, i.variant) for i in ids} == {(4, RFC_4122)}
+
+
+# --- the database going away mid-import ----------------------------------------------------
+
+
+def _commits_failing_from(monkeypatch, number: int) -> list[int]:
+    """Commits from the `number`-th on fail as a database that cannot be reached fails."""
+    real, seen = FakeUnitOfWork.commit, []
+
+    def commit(self):
+        seen.append(1)
+        if len(seen) >= number:
+            raise StorageUnavailable("lost", saving=True)
+        real(self)
+
+    monkeypatch.setattr(FakeUnitOfWork, "commit", commit)
+    return seen
+
+
+def test_a_database_gone_away_stops_the_import_where_it_was(
+    service, db, frontdesk, uow_factory, monkeypatch
+):
+    """Not a refusal per row (each would wait on the network, and none is the row's fault),
+    and no row tried again alone: the report says where it stopped, what came before stays."""
+    monkeypatch.setattr(PatientImport, "CHUNK_ROWS", 2)
+    _commits_failing_from(monkeypatch, 2)
+    report = service.import_patients(frontdesk, numbered(*(person(n) for n in range(1, 8))))
+    assert outcome(report) == (2, 0, [])  # lines 2 and 3, the first chunk
+    assert report.stopped == Stopped(4, str(StorageUnavailable("lost", saving=True)))
+    assert (report.exit_status, report.nothing_done) == (1, False)
+    assert len(uow_factory.opened) == 2  # nothing after the chunk that failed
+    assert audited_lines(db) == ["line 2", "line 3"]
+
+
+def test_a_database_gone_away_from_the_start_is_nothing_done(service, db, frontdesk, monkeypatch):
+    _commits_failing_from(monkeypatch, 1)
+    report = service.import_patients(frontdesk, numbered(person(1), person(2)))
+    assert outcome(report) == (0, 0, []) and report.stopped is not None
+    assert report.stopped.line == 2 and report.nothing_done
+    assert db.patients == {}
