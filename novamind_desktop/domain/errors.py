@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 
@@ -91,8 +92,8 @@ class StorageUnavailable(DomainError):
     it stayed busy. `saving`: the connection went while a change was being committed, so
     whether it was stored is not known. The sentence names no record and no data."""
 
-    def __init__(self, kind: str, saving: bool = False, where: str = ""):
-        self.kind = kind  # "lost" or "busy"
+    def __init__(self, kind: Literal["lost", "busy"], saving: bool = False, where: str = ""):
+        self.kind = kind
         self.saving = saving
         if kind == "busy":
             text = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import DBAPIError
 
@@ -51,7 +51,7 @@ def storage_failure(
     return StorageUnavailable(kind, saving=saving and kind == "lost", where=_WHERE.get(backend, ""))
 
 
-def _kind(error: BaseException) -> str | None:
+def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
     original: Any = error
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
