@@ -97,8 +97,8 @@ class StorageUnavailable(DomainError):
         self.saving = saving
         if kind == "busy":
             text = (
-                "The database stayed busy (another workstation or program was writing to "
-                "it), so this was not done. Please try again in a moment."
+                "The database is too busy at the moment (other workstations or programs are "
+                "using it), so this was not done. Please try again in a moment."
             )
         elif saving:
             text = (

@@ -3,8 +3,9 @@ the server or the network dropped (or that could not be made), a SQLite file tha
 locked. The unit of work turns them into StorageUnavailable, a sentence for the person at the
 desk, instead of "Something went wrong", which says neither what happened nor what to do.
 
-Only the kind of failure is used; the driver's message is never shown or logged (it may
-quote a statement and its values).
+Only the kind of failure is taken from it (its SQLSTATE, or the words of a refused
+connection); the driver's message is never shown or logged (it may quote a statement and
+its values).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 # the server shutting down or starting up (57P01 admin_shutdown, 57P02 crash_shutdown,
 # 57P03 cannot_connect_now).
 _LOST_STATES = ("57P01", "57P02", "57P03")
+_TOO_MANY_CONNECTIONS = "53300"
+# A refusal at connection time carries no SQLSTATE, only the server's words (English unless
+# the server is set to another language; then it is told as a lost connection).
+_CROWDED = ("too many connections", "too many clients", "connection slots are reserved")
 _SQLITE_BUSY = ("database is locked", "database table is locked")
 _SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error")
 
@@ -63,6 +68,8 @@ def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
             return "lost"
         if isinstance(original, psycopg2.OperationalError):
             state = original.pgcode
+            if state == _TOO_MANY_CONNECTIONS or (state is None and _crowded(original)):
+                return "busy"
             if state is None or state.startswith("08") or state in _LOST_STATES:
                 return "lost"
             return None
@@ -73,3 +80,8 @@ def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
         if text.startswith(_SQLITE_UNREACHABLE):
             return "lost"
     return None
+
+
+def _crowded(error: BaseException) -> bool:
+    text = str(error).lower()
+    return any(words in text for words in _CROWDED)

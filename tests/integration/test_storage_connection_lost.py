@@ -106,7 +106,7 @@ def test_a_sqlite_file_locked_too_long_is_told_as_busy(tmp_path, cipher, clock, 
             uow.patients.add(new_patient())
             uow.commit()
         assert refused.value.kind == "busy"
-        assert str(refused.value).startswith("The database stayed busy")
+        assert str(refused.value).startswith("The database is too busy at the moment")
         other.execute("ROLLBACK")
         with make_uow_factory(engine, cipher, clock)(DESK) as uow:
             uow.patients.add(new_patient(email="after@example.org"))
@@ -148,3 +148,27 @@ def test_other_failures_keep_their_own_errors(migrated_db) -> None:
         uow.patients.add(new_patient(email=ada.details.email))
         uow.commit()
     assert not isinstance(refused.value, StorageUnavailable)
+
+
+@PG
+@pytest.mark.postgres
+def test_a_server_with_no_connection_to_spare_is_told_as_busy(migrated_db, cipher, clock):
+    """PostgreSQL refusing a connection for want of resources (here the role's connection
+    limit; max_connections on a crowded server) is the server being busy, not a bug."""
+    parts = make_url(migrated_db.url)
+    with migrated_db.engine.connect() as connection:
+        connection.exec_driver_sql("CREATE ROLE crowded_desk LOGIN CONNECTION LIMIT 0")
+        connection.commit()
+    engine = make_engine(parts.set(username="crowded_desk"))
+    try:
+        with (
+            pytest.raises(StorageUnavailable, match="too busy") as refused,
+            make_uow_factory(engine, cipher, clock)(DESK, reading=True) as uow,
+        ):
+            uow.patients.find_by_email("ada@example.org")
+        assert refused.value.kind == "busy"
+    finally:
+        engine.dispose()
+        with migrated_db.engine.connect() as connection:
+            connection.exec_driver_sql("DROP ROLE crowded_desk")
+            connection.commit()
