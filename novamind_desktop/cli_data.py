@@ -67,10 +67,11 @@ def import_file(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     for row in refused:
         say(f"{path.name} {position} {row.line}: {row.reason}")
     if stopped is not None:
+        perhaps = "perhaps " if stopped.maybe_stored else ""
         say(
-            f"{path.name} {position} {stopped.line} and after: not imported. {stopped.reason} "
-            "Import the file again once the database can be used: what is stored by then is "
-            "recognised as already present."
+            f"{path.name} {position} {stopped.line} and after: {perhaps}not imported. "
+            f"{stopped.reason} Import the file again once the database can be used: what is "
+            "stored by then is recognised as already present."
         )
     summary = (
         f"{args.kind.capitalize()}: {report.accepted} imported, "
@@ -78,9 +79,9 @@ def import_file(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         + (f", stopped at {position} {stopped.line}." if stopped is not None else ".")
     )
     say(summary)
-    if report.nothing_done:
-        return EXIT_NOTHING_DONE
-    return EXIT_ROWS_REFUSED if refused or stopped is not None else EXIT_OK
+    if report.exit_status == EXIT_OK and ragged:
+        return EXIT_ROWS_REFUSED
+    return report.exit_status
 
 
 # --- export --------------------------------------------------------------------------------

@@ -88,14 +88,23 @@ class BookBusy(DomainError):
 
 
 class StorageUnavailable(DomainError):
-    """The database could not be used: the connection to it was lost (or never made), or
-    it stayed busy. `saving`: the connection went while a change was being committed, so
-    whether it was stored is not known. The sentence names no record and no data."""
+    """The database could not be used: the connection to it was lost (or never made), it was
+    too busy, or the server refused the connection. `saving`: the connection went while a
+    change was being committed, so whether it was stored is not known. The sentence names no
+    record and no data."""
 
-    def __init__(self, kind: Literal["lost", "busy"], saving: bool = False, where: str = ""):
+    def __init__(
+        self, kind: Literal["lost", "busy", "refused"], saving: bool = False, where: str = ""
+    ):
         self.kind = kind
         self.saving = saving
-        if kind == "busy":
+        if kind == "refused":
+            text = (
+                "The database server refused this workstation's connection (its user name, "
+                "password or access rules may have changed), so this was not done. Please ask "
+                "an administrator."
+            )
+        elif kind == "busy":
             text = (
                 "The database is too busy at the moment (other workstations or programs are "
                 "using it), so this was not done. Please try again in a moment."

@@ -16,6 +16,7 @@ import sys
 from typing import Any, Literal
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from novamind_desktop.domain.errors import StorageUnavailable
 
@@ -29,6 +30,8 @@ _TOO_MANY_CONNECTIONS = "53300"
 # A refusal at connection time carries no SQLSTATE, only the server's words (English unless
 # the server is set to another language; then it is told as a lost connection).
 _CROWDED = ("too many connections", "too many clients", "connection slots are reserved")
+# Refused for who it is: these will not pass by themselves, so not "reconnects by itself".
+_REFUSED = ("password authentication failed", "no pg_hba.conf entry", "does not exist")
 _SQLITE_BUSY = ("database is locked", "database table is locked")
 _SQLITE_UNREACHABLE = ("unable to open database file", "disk i/o error")
 
@@ -48,7 +51,7 @@ def storage_failure(
         return None
     log.warning(
         "Database %s on %s (%s)%s.",
-        "connection lost" if kind == "lost" else "busy",
+        {"lost": "connection lost", "busy": "busy", "refused": "connection refused"}[kind],
         backend,
         type(getattr(error, "orig", None) or error).__name__,
         " while committing" if saving else "",
@@ -56,8 +59,10 @@ def storage_failure(
     return StorageUnavailable(kind, saving=saving and kind == "lost", where=_WHERE.get(backend, ""))
 
 
-def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
+def _kind(error: BaseException) -> Literal["lost", "busy", "refused"] | None:
     original: Any = error
+    if isinstance(error, PoolTimeout):  # every pooled connection busy for pool_timeout
+        return "busy"
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return "lost"
@@ -68,7 +73,9 @@ def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
             return "lost"
         if isinstance(original, psycopg2.OperationalError):
             state = original.pgcode
-            if state == _TOO_MANY_CONNECTIONS or (state is None and _crowded(original)):
+            if state is None and _said(original, _REFUSED):
+                return "refused"
+            if state == _TOO_MANY_CONNECTIONS or (state is None and _said(original, _CROWDED)):
                 return "busy"
             if state is None or state.startswith("08") or state in _LOST_STATES:
                 return "lost"
@@ -82,6 +89,6 @@ def _kind(error: BaseException) -> Literal["lost", "busy"] | None:
     return None
 
 
-def _crowded(error: BaseException) -> bool:
+def _said(error: BaseException, phrases: tuple[str, ...]) -> bool:
     text = str(error).lower()
-    return any(words in text for words in _CROWDED)
+    return any(words in text for words in phrases)

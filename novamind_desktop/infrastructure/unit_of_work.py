@@ -6,6 +6,7 @@ insert, updated_at/updated_by on every change, from the acting user and the cloc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
@@ -43,6 +44,8 @@ from novamind_desktop.services.ports import (
     UnitOfWorkFactory,
     UserRepository,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _stamp(session: Session, _context: Any, _instances: Iterable[object] | None) -> None:
@@ -88,10 +91,11 @@ class SqlAlchemyUnitOfWork:
         self.actor = actor
         self.reading = reading
         self._session: Session | None = None
-        self._committing = False  # a commit began and did not finish
+        self._commit_error: BaseException | None = None  # what the last commit() raised
 
     def __enter__(self) -> Self:
         session = self._session_factory()
+        self._commit_error = None
         session.info["actor"] = self.actor
         session.info["clock"] = self._clock
         session.info[READING] = self.reading
@@ -122,17 +126,19 @@ class SqlAlchemyUnitOfWork:
             # bookkeeping to every lookup.
             if not self.reading:
                 session.rollback()
-        except Exception:
-            if exc is None:
-                raise
-            # A connection that was lost fails its rollback too; the first failure is the
-            # one to report.
+        except Exception as cleanup:
+            # Only a connection that is gone fails its rollback, and the server has ended
+            # that transaction with it: nothing is left to undo. What the body did (its
+            # commit, or its own failure) is what to report, not this.
+            log.warning("Rollback at the end of a unit of work failed (%s).",
+                        type(cleanup).__name__)  # fmt: skip
         finally:
             session.close()
         if exc is not None:
-            # The commit of a reader only writes its own audit events: for the person it is
-            # a lookup that failed, not a change of theirs that may or may not be stored.
-            saving = self._committing and not self.reading
+            # Only a writer's commit counts as saving: a reader's only writes its own audit
+            # events, so for the person it is a lookup that failed, not a change of theirs
+            # that may or may not be stored.
+            saving = exc is self._commit_error
             failure = storage_failure(exc, session.get_bind().dialect.name, saving)
             if failure is not None:
                 raise failure from exc
@@ -146,10 +152,12 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         session = self.session
-        self._committing = True
         if not self.reading:
-            session.commit()
-            self._committing = False
+            try:
+                session.commit()
+            except BaseException as error:
+                self._commit_error = error  # __exit__: the failure is the commit's own
+                raise
             return
         # A reading unit of work has no transaction of its own to end: its audit events
         # bring theirs (repositories.audit), so SQLAlchemy's commit (events, bookkeeping,
@@ -157,7 +165,6 @@ class SqlAlchemyUnitOfWork:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("a reading unit of work may write only its audit events")
         self._audit_log.write_pending()
-        self._committing = False
 
     def rollback(self) -> None:
         self.session.rollback()

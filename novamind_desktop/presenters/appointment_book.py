@@ -241,7 +241,6 @@ class AppointmentBookPresenter:
         a dialog: one every 15 seconds would pile up while it lasts. The status bar says so
         at each failed tick, and the next tick tries again."""
         self._loading = False
-        self._reload_again = False
         self._polls_failing = True
         if isinstance(exc, StorageUnavailable):
             problem = "The database cannot be reached: the book shown may be out of date."
@@ -249,6 +248,9 @@ class AppointmentBookPresenter:
             describe(exc, "Refreshing the appointment book")  # logs what it was, no PHI
             problem = "The appointment book could not be refreshed."
         self.view.show_status(f"{problem} Trying again every 15 seconds.")
+        if self._reload_again:  # the person asked for another view meanwhile: fetch it now
+            self._reload_again = False  # (its own failure, if not a poll, is a dialog)
+            self.reload(refresh=self._again_is_refresh)
 
     def _failed(self, exc: Exception) -> None:
         self.view.show_error(describe(exc, "An appointment book job"))

@@ -171,6 +171,7 @@ class PatientDirectory:
         self._since = started - POLL_OVERLAP
         self.loading = False
         self.error = ""
+        self.stale = ""  # just read whole
         self._changed()
 
     def _load_failed(self, exc: Exception) -> None:

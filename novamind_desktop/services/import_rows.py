@@ -43,11 +43,13 @@ class RefusedRow:
 
 @dataclass(frozen=True)
 class Stopped:
-    """The import stopped at `line` (the first row of the chunk that could not be written):
-    nothing from there on was imported, for `reason`."""
+    """The import stopped at `line` (the first row it could not write) for `reason`: nothing
+    from there on was imported, unless `maybe_stored` (the connection went during a commit,
+    so that unit of work's rows may be stored or not)."""
 
     line: int
     reason: str
+    maybe_stored: bool = False
 
 
 @dataclass
@@ -59,14 +61,19 @@ class ImportReport:
 
     @property
     def exit_status(self) -> int:
-        """The command line's: 0 when every row was accepted (or already there), 1 otherwise."""
+        """The command line's (DESIGN §6): 2 when it stopped before anything was done, 1
+        when rows were refused or it stopped partway, 0 when every row is in."""
+        if self.nothing_done:
+            return 2
         return 1 if self.refused or self.stopped else 0
 
     @property
     def nothing_done(self) -> bool:
-        """Stopped before anything was stored or refused."""
-        return self.stopped is not None and not (
-            self.accepted or self.already_present or self.refused
+        """Stopped before anything was stored (or could have been) or refused."""
+        return (
+            self.stopped is not None
+            and not self.stopped.maybe_stored
+            and not (self.accepted or self.already_present or self.refused)
         )
 
     def add(self, outcomes: Iterable[Outcome | RefusedRow]) -> None:
@@ -85,6 +92,15 @@ class Outcome(Enum):
 
 
 RowOutcome = Outcome | RefusedRow
+
+
+class _StoppedAt(Exception):
+    """The database went away at `line`, in a chunk imported row by row: `done` holds the
+    outcomes of the rows before it (each committed on its own)."""
+
+    def __init__(self, line: int, done: list[RowOutcome], lost: StorageUnavailable):
+        super().__init__(line)
+        self.line, self.done, self.lost = line, done, lost
 
 
 class ChunkedImport(ABC, Generic[Checked]):
@@ -110,10 +126,14 @@ class ChunkedImport(ABC, Generic[Checked]):
         for chunk in chunks(rows, self.CHUNK_ROWS if chunk_rows is None else chunk_rows):
             try:
                 report.add(self._chunk(chunk))
+            except _StoppedAt as stop:  # the rows of the chunk before `line` are done
+                report.add(stop.done)
+                report.stopped = Stopped(stop.line, str(stop.lost), stop.lost.saving)
             except StorageUnavailable as lost:
-                report.stopped = Stopped(chunk[0][0], str(lost))
-                self._log.warning("%s stopped at line %d: %s.", self.KIND, chunk[0][0],
-                                  "the database cannot be used")  # fmt: skip
+                report.stopped = Stopped(chunk[0][0], str(lost), lost.saving)
+            if report.stopped is not None:
+                self._log.warning("%s stopped at line %d: the database cannot be used.",
+                                  self.KIND, report.stopped.line)  # fmt: skip
                 break
         return report
 
@@ -131,7 +151,13 @@ class ChunkedImport(ABC, Generic[Checked]):
                 chunk[-1][0],
                 type(failure).__name__,
             )
-            return [self._alone(line, row) for line, row in chunk]
+        done: list[RowOutcome] = []
+        for line, row in chunk:
+            try:
+                done.append(self._alone(line, row))
+            except StorageUnavailable as lost:  # the rows before it are committed
+                raise _StoppedAt(line, done, lost) from lost
+        return done
 
     @abstractmethod
     def _check_chunk(self, chunk: list[Row]) -> Checked:

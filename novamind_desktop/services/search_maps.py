@@ -10,7 +10,7 @@ growths stay well under a millisecond.
 
 Keys are non-negative ints. Which shard holds a key is one C call: its low bits (keys spread
 evenly, such as UUID.int) or its high bits (counting keys, such as slots: the shards then
-hold consecutive ranges, and iterating them gives the keys in order).
+hold consecutive ranges, so keys added in increasing order are iterated in that order).
 """
 
 from __future__ import annotations
@@ -28,22 +28,25 @@ MAX_SHARDS = 1 << 16  # a range-sharded map of counting keys never needs more
 
 
 class ShardedDict(MutableMapping[int, V]):
-    __slots__ = ("_arg", "_by", "_shards")
+    __slots__ = ("_arg", "_by", "_limit", "_shards")
 
-    def __init__(self, by: Callable[[int, int], int], arg: int, shards: int = 0):
+    def __init__(self, by: Callable[[int, int], int], arg: int, shards: int, limit: str):
         self._by, self._arg = by, arg  # shard number = by(key, arg)
         self._shards: list[dict[int, V]] = [{} for _ in range(shards)]
+        self._limit = limit  # the keys it takes, for the error when given another
 
     @classmethod
     def by_low_bits(cls, bits: int = 8) -> ShardedDict[V]:
         """For keys spread evenly (UUID.int): 2**bits shards, chosen by the key's low bits."""
-        return cls(and_, (1 << bits) - 1, 1 << bits)
+        if not 0 < bits <= 16:
+            raise ValueError("between 2 and 65,536 shards")
+        return cls(and_, (1 << bits) - 1, 1 << bits, "non-negative ints")
 
     @classmethod
     def by_range(cls, bits: int = 12) -> ShardedDict[V]:
         """For counting keys (slots): shard n holds keys n * 2**bits up to the next; each
         shard keeps its keys in the order they were added."""
-        return cls(rshift, bits)
+        return cls(rshift, bits, 0, f"non-negative ints below {MAX_SHARDS << bits}")
 
     # --- the dict operations the index uses, each a shard's own --------------------------
 
@@ -58,7 +61,7 @@ class ShardedDict(MutableMapping[int, V]):
 
     def _grow(self, number: int) -> None:
         if not 0 <= number < MAX_SHARDS:
-            raise ValueError(f"keys are non-negative ints below {MAX_SHARDS << self._arg}")
+            raise ValueError(f"keys are {self._limit}")
         missing = number + 1 - len(self._shards)
         if missing > 0:
             self._shards.extend({} for _ in range(missing))
@@ -74,7 +77,7 @@ class ShardedDict(MutableMapping[int, V]):
         return default if shard is None else shard.get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        if type(key) is not int:
+        if not isinstance(key, int):
             return False
         shard = self._shard(key)
         return shard is not None and key in shard

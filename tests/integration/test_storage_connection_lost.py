@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import make_url
@@ -31,6 +32,16 @@ def _stored(migrated_db):
         patient = uow.patients.add(new_patient(email=f"{uuid4().hex[:10]}@example.org"))
         uow.commit()
     return patient
+
+
+def _lookup_refused(engine, cipher, clock, match: str) -> StorageUnavailable:
+    """What a lookup through `engine` is refused with (it must be StorageUnavailable)."""
+    with (
+        pytest.raises(StorageUnavailable, match=match) as refused,
+        make_uow_factory(engine, cipher, clock)(DESK, reading=True) as uow,
+    ):
+        uow.patients.find_by_email("ada@example.org")
+    return refused.value
 
 
 @PG
@@ -80,11 +91,7 @@ def test_a_server_that_is_not_there_is_told_plainly(migrated_db, cipher, clock) 
     url = make_url(migrated_db.url).set(port=port)
     engine = make_engine(url)
     try:
-        with (
-            pytest.raises(StorageUnavailable, match="connection to the database was lost"),
-            make_uow_factory(engine, cipher, clock)(DESK, reading=True) as uow,
-        ):
-            uow.patients.find_by_email("ada@example.org")
+        assert _lookup_refused(engine, cipher, clock, "was lost").kind == "lost"
     finally:
         engine.dispose()
 
@@ -116,7 +123,7 @@ def test_a_sqlite_file_locked_too_long_is_told_as_busy(tmp_path, cipher, clock, 
         engine.dispose()
 
 
-def test_a_sqlite_file_whose_folder_went_away_names_the_folder(tmp_path, cipher, clock):
+def test_a_sqlite_file_whose_folder_went_away_says_to_check_the_folder(tmp_path, cipher, clock):
     """A network share unmounted under a running app: told, and fine once it is back."""
     from novamind_desktop.infrastructure import migrations
 
@@ -129,11 +136,7 @@ def test_a_sqlite_file_whose_folder_went_away_names_the_folder(tmp_path, cipher,
     try:
         share.rename(tmp_path / "unmounted")
         engine.dispose()  # the next unit of work opens the file again
-        with (
-            pytest.raises(StorageUnavailable, match="folder holding the database file"),
-            uow_factory(DESK, reading=True) as uow,
-        ):
-            uow.patients.find_by_email("ada@example.org")
+        _lookup_refused(engine, cipher, clock, "folder holding the database file")
         (tmp_path / "unmounted").rename(share)
         with uow_factory(DESK, reading=True) as uow:
             assert uow.patients.find_by_email("ada@example.org") is None
@@ -161,14 +164,54 @@ def test_a_server_with_no_connection_to_spare_is_told_as_busy(migrated_db, ciphe
         connection.commit()
     engine = make_engine(parts.set(username="crowded_desk"))
     try:
-        with (
-            pytest.raises(StorageUnavailable, match="too busy") as refused,
-            make_uow_factory(engine, cipher, clock)(DESK, reading=True) as uow,
-        ):
-            uow.patients.find_by_email("ada@example.org")
-        assert refused.value.kind == "busy"
+        assert _lookup_refused(engine, cipher, clock, "too busy").kind == "busy"
     finally:
         engine.dispose()
         with migrated_db.engine.connect() as connection:
             connection.exec_driver_sql("DROP ROLE crowded_desk")
             connection.commit()
+
+
+@PG
+@pytest.mark.postgres
+def test_a_connection_refused_for_who_it_is_says_to_ask_an_administrator(
+    migrated_db, cipher, clock
+):
+    """A user or password the server no longer accepts will not pass by itself: not "the app
+    reconnects by itself"."""
+    engine = make_engine(make_url(migrated_db.url).set(username="no_such_desk"))
+    try:
+        assert _lookup_refused(engine, cipher, clock, "ask an administrator").kind == "refused"
+    finally:
+        engine.dispose()
+
+
+def test_an_import_into_a_locked_sqlite_file_stops_and_says_where(
+    tmp_path, cipher, clock, monkeypatch
+):
+    """Through the real import and units of work: the held lock makes the first chunk's
+    write fail, the import stops there with nothing done, no row refused for it."""
+    from novamind_desktop.infrastructure import migrations
+    from novamind_desktop.services.imports import ImportService
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    migrations.upgrade(url)
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = make_engine(url)
+    other = sqlite3.connect(tmp_path / "clinic.sqlite3", isolation_level=None)
+    rows = [
+        (line, {"first_name": "Ana", "last_name": f"Núñez {line}", "date_of_birth": "1990-01-02",
+                "email": f"ana{line}@example.org", "phone": "600111222"})
+        for line in range(2, 6)
+    ]  # fmt: skip
+    admin = Actor(None, "cli:test", Role.ADMIN)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        imports = ImportService(make_uow_factory(engine, cipher, clock), clock, ZoneInfo("UTC"))
+        report = imports.import_patients(admin, rows)
+        assert (report.accepted, report.refused) == (0, [])
+        assert report.stopped is not None and report.stopped.line == 2
+        assert report.nothing_done and "too busy" in report.stopped.reason
+    finally:
+        other.close()
+        engine.dispose()

@@ -63,3 +63,9 @@ def test_an_import_that_ran_to_the_end_exits_as_before(
 ):
     assert _import(tmp_path, monkeypatch, ImportReport(accepted=4, refused=refused)) == status
     assert capsys.readouterr().err.splitlines()[-1].endswith(f"{len(refused)} refused.")
+
+
+def test_a_commit_cut_off_says_perhaps_and_is_not_nothing_done(tmp_path, monkeypatch, capsys):
+    report = ImportReport(stopped=Stopped(2, LOST, maybe_stored=True))
+    assert _import(tmp_path, monkeypatch, report) == 1
+    assert "patients.csv line 2 and after: perhaps not imported." in capsys.readouterr().err

@@ -268,13 +268,14 @@ def test_new_ids_are_random_version_4_uuids():
 
 
 def _commits_failing_from(monkeypatch, number: int) -> list[int]:
-    """Commits from the `number`-th on fail as a database that cannot be reached fails."""
+    """Commits from the `number`-th on fail as a database that cannot be reached fails
+    (before anything is sent: nothing of theirs stored)."""
     real, seen = FakeUnitOfWork.commit, []
 
     def commit(self):
         seen.append(1)
         if len(seen) >= number:
-            raise StorageUnavailable("lost", saving=True)
+            raise StorageUnavailable("lost")
         real(self)
 
     monkeypatch.setattr(FakeUnitOfWork, "commit", commit)
@@ -290,7 +291,7 @@ def test_a_database_gone_away_stops_the_import_where_it_was(
     _commits_failing_from(monkeypatch, 2)
     report = service.import_patients(frontdesk, numbered(*(person(n) for n in range(1, 8))))
     assert outcome(report) == (2, 0, [])  # lines 2 and 3, the first chunk
-    assert report.stopped == Stopped(4, str(StorageUnavailable("lost", saving=True)))
+    assert report.stopped == Stopped(4, str(StorageUnavailable("lost")))
     assert (report.exit_status, report.nothing_done) == (1, False)
     assert len(uow_factory.opened) == 2  # nothing after the chunk that failed
     assert audited_lines(db) == ["line 2", "line 3"]
@@ -302,3 +303,45 @@ def test_a_database_gone_away_from_the_start_is_nothing_done(service, db, frontd
     assert outcome(report) == (0, 0, []) and report.stopped is not None
     assert report.stopped.line == 2 and report.nothing_done
     assert db.patients == {}
+
+
+def test_a_database_gone_away_while_rows_go_one_by_one_keeps_the_rows_before(
+    service, db, frontdesk, uow_factory, monkeypatch
+):
+    """The chunk failed together (for another reason), its rows went in one by one, and the
+    database went away at line 3: line 2 is counted as imported, the stop is at line 3, and
+    as that commit was cut off, its row may be stored: not "nothing done"."""
+    real, commits = FakeUnitOfWork.commit, []
+
+    class Boom(Exception):
+        pass
+
+    def commit(self):
+        commits.append(1)
+        if len(commits) == 1:
+            raise Boom()  # the chunk together
+        if len(commits) == 3:
+            raise StorageUnavailable("lost", saving=True)  # line 3 alone
+        real(self)
+
+    monkeypatch.setattr(FakeUnitOfWork, "commit", commit)
+    report = service.import_patients(frontdesk, numbered(person(1), person(2), person(3)))
+    assert outcome(report) == (1, 0, [])
+    assert report.stopped is not None
+    assert (report.stopped.line, report.stopped.maybe_stored) == (3, True)
+    assert (report.exit_status, report.nothing_done) == (1, False)
+    assert audited_lines(db) == ["line 2"]
+
+
+def test_a_first_commit_cut_off_is_not_nothing_done(service, frontdesk, monkeypatch):
+    """The connection went during the first chunk's commit: its rows may be stored."""
+    real = FakeUnitOfWork.commit
+
+    def commit(self):
+        raise StorageUnavailable("lost", saving=True)
+
+    monkeypatch.setattr(FakeUnitOfWork, "commit", commit)
+    report = service.import_patients(frontdesk, numbered(person(1), person(2)))
+    assert report.stopped is not None and report.stopped.maybe_stored
+    assert (report.nothing_done, report.exit_status) == (False, 1)
+    monkeypatch.setattr(FakeUnitOfWork, "commit", real)

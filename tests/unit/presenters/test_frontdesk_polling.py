@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -268,3 +268,24 @@ def test_while_the_database_is_away_polls_say_so_in_the_status_bar_not_in_dialog
     services.appointments.away = True
     presenter.step(1)  # the person asked for another day: that failure is a dialog
     assert "connection to the database was lost" in view.last("show_error")
+
+
+def test_a_day_asked_for_while_a_failing_poll_is_out_is_still_fetched(services, frontdesk, booked):
+    """The person moves to Tuesday while the timer's poll is at the worker; the poll fails
+    (the database away): Tuesday is still fetched, and its own failure is a dialog."""
+    runner = HeldRunner()
+    presenter, view = open_book(services, frontdesk, runner)
+    runner.run_all()
+    services.appointments = _AwayThenBack(services.appointments)
+    presenter.reload(refresh=True)  # the poll goes out …
+    presenter.step(1)  # … the person asks for Tuesday meanwhile
+    runner.run_next()  # the poll fails
+    assert view.said("show_error") == [] and len(runner.held) == 1  # Tuesday on its way
+    runner.run_next()  # and fails too: the person asked for it, so it says so
+    assert "connection to the database was lost" in view.last("show_error")
+    services.appointments.away = False
+    shown = len(view.said("show_layout"))
+    presenter.step(0)  # the person tries Tuesday again
+    runner.run_all()
+    assert presenter.day == MONDAY + timedelta(days=1)
+    assert len(view.said("show_layout")) == shown + 1
