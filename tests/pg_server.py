@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 UNPRIVILEGED_USER = "nobody"
@@ -93,6 +94,11 @@ class PostgresServer:
             "--no-sync",
             "--no-instructions",
         )
+        self._pg_ctl_start()
+        self._started = True
+        return self
+
+    def _pg_ctl_start(self) -> None:
         options = " ".join(
             (
                 f"-p {self.port}",
@@ -118,8 +124,15 @@ class PostgresServer:
             "60",
             "start",
         )
-        self._started = True
-        return self
+
+    def restart_after(self, down: Callable[[], None]) -> None:
+        """Stop the server (as an administrator's restart does: sessions ended), run `down`
+        while it is down, and start it again on the same port with the same data."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        try:
+            down()
+        finally:
+            self._pg_ctl_start()
 
     def stop(self) -> None:
         if self._started:
