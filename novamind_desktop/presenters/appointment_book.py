@@ -52,7 +52,8 @@ class AppointmentBookView(Protocol):
 
     def show_error(self, message: str) -> None: ...
 
-    def show_status(self, message: str) -> None: ...
+    def show_status(self, message: str, lasting: bool = False) -> None:
+        """A line in the status bar: for a few seconds, or until the next (`lasting`)."""
 
     def confirm(self, question: str, on_yes: Callable[[], None]) -> None: ...
 
@@ -247,7 +248,7 @@ class AppointmentBookPresenter:
         else:
             describe(exc, "Refreshing the appointment book")  # logs what it was, no PHI
             problem = "The appointment book could not be refreshed."
-        self.view.show_status(f"{problem} Trying again every 15 seconds.")
+        self.view.show_status(f"{problem} Trying again every 15 seconds.", lasting=True)
         if self._reload_again:  # the person asked for another view meanwhile: fetch it now
             self._reload_again = False  # (its own failure, if not a poll, is a dialog)
             self.reload(refresh=self._again_is_refresh)

@@ -154,8 +154,8 @@ class AppointmentBookPage(QWidget):
         # Not over the lock screen: the message may name a patient.
         self.frontdesk.when_unlocked(lambda: show_error(self, message))
 
-    def show_status(self, message: str) -> None:
-        self.frontdesk.status(message)
+    def show_status(self, message: str, lasting: bool = False) -> None:
+        self.frontdesk.status(message, lasting=lasting)
 
     def confirm(self, question: str, on_yes: Callable[[], None]) -> None:
         confirm(self, "Move appointment", question, "Move", on_yes)

@@ -81,13 +81,15 @@ class FrontDesk(QObject):
         else:
             show()
 
-    def status(self, message: str) -> None:
-        self.when_unlocked(lambda: self._show_status(message))
+    def status(self, message: str, lasting: bool = False) -> None:
+        """`lasting`: shown until another message replaces it (a state, such as the database
+        being away), not for the usual ten seconds."""
+        self.when_unlocked(lambda: self._show_status(message, lasting))
 
-    def _show_status(self, message: str) -> None:
+    def _show_status(self, message: str, lasting: bool) -> None:
         bar = self.context.window.statusBar()
         if bar is not None:
-            bar.showMessage(message, 10_000)
+            bar.showMessage(message, 0 if lasting else 10_000)
 
     def _make_form(self, dialog: PatientDialog) -> PatientFormPresenter:
         c = self.context

@@ -108,8 +108,8 @@ class RecordingView:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
     def __getattr__(self, name: str) -> Any:
-        def record(*args: Any) -> None:
-            self.calls.append((name, args))
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((name, (*args, *kwargs.values())))  # keywords in call order
 
         return record
 

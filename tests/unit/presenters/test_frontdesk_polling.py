@@ -256,10 +256,12 @@ def test_while_the_database_is_away_polls_say_so_in_the_status_bar_not_in_dialog
     for _ in range(3):
         presenter.reload(refresh=True)
     assert view.said("show_error") == []
-    assert [args[0] for args in view.said("show_status")] == [
+    away = (
         "The database cannot be reached: the book shown may be out of date. "
-        "Trying again every 15 seconds."
-    ] * 3
+        "Trying again every 15 seconds.",
+        True,  # lasting: it stays until the book is current again
+    )
+    assert view.said("show_status") == [away] * 3
     assert len(view.said("show_layout")) == shown  # what was shown stays
     services.appointments.away = False
     presenter.reload(refresh=True)
