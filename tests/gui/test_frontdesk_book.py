@@ -40,6 +40,11 @@ def columns(book) -> list[str]:
     return [c.title for c in book.canvas.layout_data.columns]
 
 
+def columns_day(book):
+    (day,) = {c.day for c in book.canvas.layout_data.columns}
+    return day
+
+
 def patients_in(book, column: int) -> list[str]:
     blocks = [b for b in book.canvas.layout_data.blocks if b.column == column]
     return [b.patient_name for b in sorted(blocks, key=lambda b: b.start_minute)]
@@ -272,4 +277,11 @@ def test_today_opens_at_the_time_of_day_and_the_today_button_returns_to_it(
     book.toolbar.today_requested.emit()  # the Today button
     settle(qtbot, book)
     assert book.presenter.day == clinic.clock.now().date()
+    assert shown()[0] == pytest.approx(now_minute - 60, abs=2)
+    book.canvas.verticalScrollBar().setValue(0)
+    book.presenter.step(1)  # Tuesday asked for, and before it is back …
+    book.toolbar.today_requested.emit()  # … Today: Tuesday's layout does not take the scroll
+    qtbot.waitUntil(lambda: book.presenter.day == clinic.clock.now().date())
+    settle(qtbot, book)
+    assert columns_day(book) == clinic.clock.now().date()
     assert shown()[0] == pytest.approx(now_minute - 60, abs=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from PySide6.QtCore import QDate, QPoint, QTimer
@@ -48,6 +48,7 @@ class AppointmentBookPage(QWidget):
             own_schedule=own_schedule,
         )
         self._scrolled = False
+        self._scroll_day: date | None = None  # only a layout showing this day sets the scroll
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
@@ -89,7 +90,10 @@ class AppointmentBookPage(QWidget):
         QShortcut(QKeySequence("Ctrl+T"), self, activated=self.go_to_today)
 
     def go_to_today(self) -> None:
-        self._scrolled = False  # the day it loads opens at the time of day, as at start
+        # Today's layout opens at the time of day, as at start; one still on its way (of the
+        # day the person was on) does not take the scroll.
+        self._scrolled = False
+        self._scroll_day = now(self.presenter.services).astimezone(self.presenter.tz).date()
         self.presenter.today()
 
     # -- refresh -------------------------------------------------------------------------
@@ -138,8 +142,13 @@ class AppointmentBookPage(QWidget):
         self.canvas.today = moment.astimezone(self.presenter.tz).date()
         self.canvas.now_minute = minute_of(moment, self.canvas.today, self.presenter.tz)
         self.canvas.set_layout(layout)
-        if not self._scrolled and layout.columns:
-            self._scrolled = True
+        wanted = self._scroll_day
+        if (
+            not self._scrolled
+            and layout.columns
+            and (wanted is None or any(c.day == wanted for c in layout.columns))
+        ):
+            self._scrolled, self._scroll_day = True, None
             self.canvas.scroll_to_minute(self._opening_minute(layout))
 
     def _opening_minute(self, layout: BookLayout) -> int:
