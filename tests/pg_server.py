@@ -126,13 +126,20 @@ class PostgresServer:
         )
 
     def restart_after(self, down: Callable[[], None]) -> None:
-        """Stop the server (as an administrator's restart does: sessions ended), run `down`
-        while it is down, and start it again on the same port with the same data."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        """Stop the server, run `down` while it is down, and start it again."""
+        self.stop_for_now()
         try:
             down()
         finally:
-            self._pg_ctl_start()
+            self.start_again()
+
+    def stop_for_now(self) -> None:
+        """Stop it as an administrator's restart does (sessions ended), keeping its data."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_again(self) -> None:
+        """After stop_for_now(): the same data, on the same port."""
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         if self._started:

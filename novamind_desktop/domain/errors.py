@@ -123,6 +123,25 @@ class StorageUnavailable(DomainError):
         super().__init__(text)
 
 
+class KeyRotationStopped(DomainError):
+    """Key rotation stopped partway because the database could not be used. The rows done
+    stay done (each batch is committed); running it again carries on."""
+
+    def __init__(self, rows_done: int, cause: StorageUnavailable):
+        self.rows_done = rows_done
+        self.cause = cause
+        problem = {
+            "lost": "the connection to the database was lost",
+            "busy": "the database was too busy",
+            "refused": "the database server refused the connection",
+        }[cause.kind]
+        super().__init__(
+            f"Key rotation stopped after re-encrypting {rows_done} rows: {problem}. Those rows "
+            "are done; run the rotation again once the database can be used, and it carries "
+            "on where it stopped."
+        )
+
+
 class InvalidTransition(DomainError):
     def __init__(self, current: str, target: str):
         super().__init__(f"An appointment that is {current} cannot become {target}.")

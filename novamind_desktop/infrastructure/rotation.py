@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, update
 
+from novamind_desktop.domain.errors import KeyRotationStopped
 from novamind_desktop.domain.maintenance import RotationReport
 from novamind_desktop.domain.patients import normalise_email
 from novamind_desktop.infrastructure.crypto import FieldCipher
 from novamind_desktop.infrastructure.records import TABLES_WITH_PHI, Base
 from novamind_desktop.infrastructure.repositories.patients import EMAIL_INDEX_COLUMN
+from novamind_desktop.infrastructure.storage_errors import storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,26 @@ def rotate(
     bookkeeping: forget the old keys). Cancelling returns a report with cancelled=True.
     """
     tally = _Tally(total=_total_rows(engine))
+    try:
+        return _passes(engine, cipher, tally, progress, cancelled, batch_size, on_complete)
+    except Exception as error:
+        # Each batch commits on its own: what was done stays done, and a second run carries
+        # on from there. A database gone away says so, with that count.
+        failure = storage_failure(error, engine.dialect.name)
+        if failure is None:
+            raise
+        raise KeyRotationStopped(tally.reencrypted, failure) from error
+
+
+def _passes(
+    engine: Engine,
+    cipher: FieldCipher,
+    tally: _Tally,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    batch_size: int,
+    on_complete: Callable[[Connection], None] | None,
+) -> RotationReport:
     for attempt in range(1, MAX_PASSES + 1):
         tally.scanned, tally.skipped_busy = 0, 0
         for table_name, columns in TABLES_WITH_PHI.items():
