@@ -166,3 +166,13 @@ def workstation(tmp_path, key_environ) -> Iterator[Callable[..., Workstation]]:
     yield open_station
     for station in opened:
         station.context.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def clinic_url(request: pytest.FixtureRequest) -> str | None:
+    """Where the front-desk clinic lives: None for one workstation's SQLite file in the
+    test's folder, else an empty database on the test PostgreSQL server (shared desks)."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return None

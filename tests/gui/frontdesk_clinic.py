@@ -109,8 +109,9 @@ def _add_twin(uow_factory: Any, admin: Actor, patient: Patient) -> None:
         uow.commit()
 
 
-def build_clinic(tmp_path: Path) -> Clinic:
-    url = f"sqlite:///{tmp_path / 'frontdesk.sqlite3'}"
+def build_clinic(tmp_path: Path, url: str | None = None) -> Clinic:
+    """The clinic on a SQLite file in `tmp_path`, or on the (empty) database at `url`."""
+    url = url or f"sqlite:///{tmp_path / 'frontdesk.sqlite3'}"
     migrations.upgrade(url)
     engine = make_engine(url)
     cipher = FieldCipher(load_keyring({KEY_VAR: generate_key()}))

@@ -26,8 +26,8 @@ from tests.gui.frontdesk_clinic import (
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    clinic = build_clinic(tmp_path)
+def clinic(tmp_path, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 10, kind="therapy")
     clinic.book("O'Brien", 0, 11, kind="intake", virtual=True, location="")
     clinic.book("Ødegaard", 1, 9, kind="follow_up")

@@ -30,8 +30,8 @@ from tests.gui.frontdesk_clinic import (
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    clinic = build_clinic(tmp_path)
+def clinic(tmp_path, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 10)
     clinic.book("O'Brien", 0, 11, kind="follow_up")
     clinic.book("Lovelace", 1, 9)

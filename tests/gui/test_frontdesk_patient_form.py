@@ -17,8 +17,8 @@ from tests.gui.frontdesk_clinic import CLINIC_TZ, HostWindow, build_clinic, page
 
 
 @pytest.fixture
-def desk(qtbot, tmp_path, task_runner):
-    clinic = build_clinic(tmp_path)
+def desk(qtbot, tmp_path, task_runner, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     window = HostWindow()
     qtbot.addWidget(window)
     frontdesk = FrontDesk(page_context(clinic, task_runner, window, clinic.desk))

@@ -25,8 +25,8 @@ from tests.gui.frontdesk_clinic import (
 
 
 @pytest.fixture
-def desk(qtbot, tmp_path, task_runner):
-    clinic = build_clinic(tmp_path)
+def desk(qtbot, tmp_path, task_runner, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     window = HostWindow()
     qtbot.addWidget(window)
     pages = frontdesk_pages(page_context(clinic, task_runner, window, clinic.desk))
