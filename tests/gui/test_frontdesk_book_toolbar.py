@@ -16,8 +16,8 @@ SIZES = ((1024, 700), (1366, 768))
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, task_runner, qsettings):
-    clinic = build_clinic(tmp_path)
+def window(qtbot, tmp_path, task_runner, qsettings, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 9)
     clinic.book("Ødegaard", 1, 9, 30, kind="follow_up")
     clinic.book("Adams", 2, 13, virtual=True, location="")

@@ -13,8 +13,8 @@ from tests.gui.frontdesk_clinic import build_clinic, open_book, wait_for
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    clinic = build_clinic(tmp_path)
+def clinic(tmp_path, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 10)
     clinic.book("O'Brien", 0, 8, 30, kind="follow_up")
     clinic.book("Lovelace", 1, 9, 15, kind="medication_review", location="Room 3")

@@ -37,8 +37,8 @@ class CountingRunner:
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    clinic = build_clinic(tmp_path)
+def clinic(tmp_path, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 10)
     clinic.book("Ødegaard", 1, 9, kind="follow_up")
     return clinic

@@ -26,8 +26,8 @@ def main_window(qtbot, clinic, task_runner, qsettings, user) -> MainWindow:
     return window
 
 
-def test_front_desk_morning(qtbot, tmp_path, task_runner, qsettings, screenshot):
-    clinic = build_clinic(tmp_path)
+def test_front_desk_morning(qtbot, tmp_path, task_runner, qsettings, screenshot, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 9)
     clinic.book("O'Brien", 0, 10, kind="intake")
     clinic.book("Ødegaard", 1, 9, 30, kind="follow_up")
@@ -51,8 +51,8 @@ def test_front_desk_morning(qtbot, tmp_path, task_runner, qsettings, screenshot)
     qtbot.waitUntil(lambda: not book.presenter._loading)
 
 
-def test_clinician_pages(qtbot, tmp_path, task_runner, qsettings, screenshot):
-    clinic = build_clinic(tmp_path)
+def test_clinician_pages(qtbot, tmp_path, task_runner, qsettings, screenshot, clinic_url):
+    clinic = build_clinic(tmp_path, clinic_url)
     clinic.book("Müller", 0, 9)
     clinic.book("Lovelace", 1, 11)
     window = main_window(qtbot, clinic, task_runner, qsettings, clinic.clinicians[0])

@@ -12,8 +12,8 @@ from novamind_desktop.ui.twins.twins_page import TwinsPage
 from tests.gui.frontdesk_clinic import HostWindow, build_clinic, page_context
 
 
-def open_twins(qtbot, tmp_path, task_runner):
-    clinic = build_clinic(tmp_path)
+def open_twins(qtbot, tmp_path, task_runner, clinic_url=None):
+    clinic = build_clinic(tmp_path, clinic_url)
     window = HostWindow()
     qtbot.addWidget(window)
     actor = Actor.of(clinic.clinicians[0])
@@ -32,8 +32,8 @@ def choose(qtbot, page: TwinsPage, query: str) -> None:
     qtbot.keyClick(page.picker.edit, Qt.Key.Key_Return)
 
 
-def test_the_twin_reads_at_a_glance(qtbot, tmp_path, task_runner, screenshot):
-    _clinic, page = open_twins(qtbot, tmp_path, task_runner)
+def test_the_twin_reads_at_a_glance(qtbot, tmp_path, task_runner, screenshot, clinic_url):
+    _clinic, page = open_twins(qtbot, tmp_path, task_runner, clinic_url)
     assert page.stack.currentWidget() is page.empty
     choose(qtbot, page, "Müller")
     qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
@@ -56,8 +56,8 @@ def test_the_twin_reads_at_a_glance(qtbot, tmp_path, task_runner, screenshot):
     )
 
 
-def test_review_is_saved_with_a_note(qtbot, tmp_path, task_runner):
-    clinic, page = open_twins(qtbot, tmp_path, task_runner)
+def test_review_is_saved_with_a_note(qtbot, tmp_path, task_runner, clinic_url):
+    clinic, page = open_twins(qtbot, tmp_path, task_runner, clinic_url)
     choose(qtbot, page, "Müller")
     qtbot.waitUntil(lambda: page.stack.currentIndex() == 1)
     page.review_status.setCurrentIndex(page.review_status.findData("flagged"))
@@ -70,8 +70,8 @@ def test_review_is_saved_with_a_note(qtbot, tmp_path, task_runner):
     assert twin.reviewed_by == clinic.clinicians[0].id
 
 
-def test_a_patient_without_a_twin_says_so(qtbot, tmp_path, task_runner):
-    _clinic, page = open_twins(qtbot, tmp_path, task_runner)
+def test_a_patient_without_a_twin_says_so(qtbot, tmp_path, task_runner, clinic_url):
+    _clinic, page = open_twins(qtbot, tmp_path, task_runner, clinic_url)
     choose(qtbot, page, "Lovelace")
     qtbot.waitUntil(lambda: "No digital twin" in page.empty.text())
     assert "Ada Lovelace" in page.empty.text()
