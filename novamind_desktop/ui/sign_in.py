@@ -53,6 +53,19 @@ class ErrorLabel(QLabel):
             self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             self._aligned = True
         super().setText(text)
+        self.fit_window()
+
+    def fit_window(self) -> None:
+        """A message longer than the room kept for it (a database that cannot be reached
+        takes three lines) grows the window downwards rather than losing its last line."""
+        window = self.window()
+        layout = window.layout()
+        if layout is None or window is self:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(window.width())
+        if needed > window.height():
+            window.resize(window.width(), needed)
 
 
 def error_label() -> QLabel:
@@ -169,8 +182,7 @@ class SignInDialog(QDialog):
             banner = self._demo_banner(demo_accounts)
             layout.insertWidget(layout.indexOf(self.database) + 1, banner)
             banner.show()  # now, not at the next event loop turn: its height counts below
-            layout.activate()  # grow to fit the banner's wrapped lines, keep the width
-            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
+            self.error.fit_window()  # grow to fit the banner's wrapped lines, keep the width
         self._allow_input()
 
     # SignInView

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from novamind_desktop.domain.errors import StorageUnavailable
 from novamind_desktop.domain.users import Role
 from novamind_desktop.ui.first_admin import FirstAdminDialog
 from novamind_desktop.ui.sign_in import SignInDialog
@@ -97,3 +98,27 @@ def test_first_admin_is_created_with_a_chosen_password(qtbot, task_runner, scree
         dialog.create_button.click()
     assert created.args[0].role is Role.ADMIN
     assert not accounts.needs_first_admin()
+
+
+def test_a_database_away_at_sign_in_is_told_whole_and_the_name_is_kept(
+    qtbot, accounts, task_runner, screenshot, monkeypatch
+):
+    """The server restarting as someone signs in: the whole sentence shows (it is longer
+    than a wrong password's), the user name stays, and the next try works."""
+
+    def away(*args, **kwargs):
+        raise StorageUnavailable("lost", where="Check the network connection and that the "
+                                 "database server is running")  # fmt: skip
+
+    dialog = sign_in_dialog(qtbot, accounts, task_runner)
+    real = accounts.sign_in
+    monkeypatch.setattr(accounts, "sign_in", away)
+    type_and_enter(qtbot, dialog, "maria", "correct horse battery")
+    qtbot.waitUntil(lambda: "connection to the database was lost" in dialog.error.text())
+    assert dialog.username.text() == "maria"
+    label = dialog.error
+    assert label.heightForWidth(label.width()) <= label.height()  # no line cut off
+    screenshot(dialog, "shell_sign_in_database_away")
+    monkeypatch.setattr(accounts, "sign_in", real)
+    with qtbot.waitSignal(dialog.signed_in_as):
+        type_and_enter(qtbot, dialog, "maria", "correct horse battery")
