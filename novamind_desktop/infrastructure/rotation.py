@@ -67,8 +67,9 @@ def rotate(
     `on_complete` runs in one transaction once no row needs an old key (the key-check
     bookkeeping: forget the old keys). Cancelling returns a report with cancelled=True.
     """
-    tally = _Tally(total=_total_rows(engine))
+    tally = _Tally(total=0)
     try:
+        tally.total = _total_rows(engine)
         return _passes(engine, cipher, tally, progress, cancelled, batch_size, on_complete)
     except Exception as error:
         # Each batch commits on its own: what was done stays done, and a second run carries
