@@ -138,8 +138,8 @@ def test_a_taken_slot_names_the_booking_in_the_way(qtbot, clinic, task_runner, s
 
 
 def _draft(book, column: int, minute: int):
-    from novamind_desktop.presenters.appointment_book import BookingDraft
     from novamind_desktop.presenters.book_layout import at_minute
+    from novamind_desktop.presenters.book_view import BookingDraft
 
     col = book.presenter.layout.columns[column]
     start = at_minute(col.day, minute, book.presenter.tz)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from novamind_desktop.domain.appointments import AppointmentStatus
 from novamind_desktop.domain.recurrence import Frequency
 from novamind_desktop.domain.users import Actor
-from novamind_desktop.presenters.appointment_book import BookingDraft
+from novamind_desktop.presenters.book_view import BookingDraft
 from novamind_desktop.ui.frontdesk.book_paint import block_tooltip
 from novamind_desktop.ui.frontdesk.booking_dialog import BookingDialog
 from novamind_desktop.ui.frontdesk.prompts import ReasonDialog

@@ -2,7 +2,7 @@
 
 from novamind_desktop.domain.appointments import AppointmentStatus as S
 from novamind_desktop.domain.appointments import next_statuses
-from novamind_desktop.presenters.appointment_book import allowed_statuses
+from novamind_desktop.presenters.book_view import allowed_statuses
 
 
 def test_menu_follows_the_domain_rules():

@@ -11,13 +11,9 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from novamind_desktop.domain.users import User
-from novamind_desktop.presenters.appointment_book import (
-    STATUS_ACTIONS,
-    AppointmentBookPresenter,
-    BookingDraft,
-    allowed_statuses,
-)
+from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
 from novamind_desktop.presenters.book_layout import BookBlock, BookLayout, minute_of
+from novamind_desktop.presenters.book_view import STATUS_ACTIONS, BookingDraft, allowed_statuses
 from novamind_desktop.presenters.frontdesk_errors import now
 from novamind_desktop.ui.frontdesk.book_canvas import BookCanvas
 from novamind_desktop.ui.frontdesk.book_toolbar import BookToolbar

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from novamind_desktop.domain.recurrence import Frequency, local_to_utc
-from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter, BookingDraft
+from novamind_desktop.presenters.appointment_book import AppointmentBookPresenter
+from novamind_desktop.presenters.book_view import BookingDraft
 from novamind_desktop.presenters.booking import BookingForm, BookingPresenter
 from novamind_desktop.ui.frontdesk.booking_repeat import RepeatEditor
 from novamind_desktop.ui.frontdesk.hub import FrontDesk
