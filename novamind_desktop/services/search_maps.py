@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 V = TypeVar("V")
 
 _MISSING: Any = object()
+_NO_SHARD: dict[int, Any] = {}  # what reads find where no shard is; never written
 MAX_SHARDS = 1 << 16  # a range-sharded map of counting keys never needs more
 
 
@@ -50,9 +51,10 @@ class ShardedDict(MutableMapping[int, V]):
 
     # --- the dict operations the index uses, each a shard's own --------------------------
 
-    def _shard(self, key: int) -> dict[int, V] | None:
+    def _shard(self, key: int) -> dict[int, V]:
+        """The shard that would hold `key` (for reading: an empty one if none could)."""
         number = self._by(key, self._arg)
-        return self._shards[number] if 0 <= number < len(self._shards) else None
+        return self._shards[number] if 0 <= number < len(self._shards) else _NO_SHARD
 
     def _shard_for(self, key: int) -> dict[int, V]:
         number = self._by(key, self._arg)
@@ -67,37 +69,23 @@ class ShardedDict(MutableMapping[int, V]):
             self._shards.extend({} for _ in range(missing))
 
     def __getitem__(self, key: int) -> V:
-        shard = self._shard(key)
-        if shard is None:
-            raise KeyError(key)
-        return shard[key]
+        return self._shard(key)[key]
 
     def get(self, key: int, default: Any = None) -> Any:
-        shard = self._shard(key)
-        return default if shard is None else shard.get(key, default)
+        return self._shard(key).get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, int):
-            return False
-        shard = self._shard(key)
-        return shard is not None and key in shard
+        return isinstance(key, int) and key in self._shard(key)
 
     def __setitem__(self, key: int, value: V) -> None:
         self._shard_for(key)[key] = value
 
     def __delitem__(self, key: int) -> None:
-        shard = self._shard(key)
-        if shard is None:
-            raise KeyError(key)
-        del shard[key]
+        del self._shard(key)[key]
 
     def pop(self, key: int, default: Any = _MISSING) -> Any:
         shard = self._shard(key)
-        if shard is not None and key in shard:
-            return shard.pop(key)
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
+        return shard.pop(key) if default is _MISSING else shard.pop(key, default)
 
     def __iter__(self) -> Iterator[int]:
         return chain.from_iterable(list(self._shards))

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from novamind_desktop.services import search_maps
 from novamind_desktop.services.search_maps import ShardedDict
 
 KINDS = {"low bits": lambda: ShardedDict.by_low_bits(3), "range": lambda: ShardedDict.by_range(2)}
@@ -50,6 +51,7 @@ def test_it_answers_as_a_dict_does(kind, keys, data) -> None:
     assert sharded == plain
     assert sorted(sharded) == sorted(plain)
     assert sorted(sharded.all_values()) == sorted(plain.values())
+    assert search_maps._NO_SHARD == {}  # what reads find where no shard is stays empty
 
 
 def test_a_range_sharded_map_gives_counting_keys_in_order() -> None:
