@@ -169,8 +169,11 @@ class PatientSearchPage(QWidget):
         self.model.set_rows(rows)
         self.summary.setText(summary)
         # Amber while the list may be out of date (the database cannot be reached): the
-        # usual grey line is easy to read past.
-        self.summary.setStyleSheet(_SUMMARY_STYLE[bool(self.frontdesk.directory.stale)])
+        # usual grey line is easy to read past. Set when it changes, not at every keystroke
+        # (a new style sheet re-polishes the label).
+        style = _SUMMARY_STYLE[bool(self.frontdesk.directory.stale)]
+        if self.summary.styleSheet() != style:
+            self.summary.setStyleSheet(style)
         if rows:
             keep = next(
                 (n for n, r in enumerate(rows) if selected and r.patient_id == selected.patient_id),
